@@ -1,0 +1,127 @@
+"""Drawdowns, correction odds with their Monte Carlo error, and quantile bands. Pure functions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = [
+    "Estimate",
+    "proportion",
+    "wilson_interval",
+    "running_drawdown",
+    "max_drawdown",
+    "first_crossing",
+    "QUANTILES",
+    "FAN_BANDS",
+]
+
+#: Quantiles written for every state variable (the fan bands need 15/35/45/55/65/85 too).
+QUANTILES: tuple[float, ...] = (
+    0.01,
+    0.05,
+    0.10,
+    0.15,
+    0.25,
+    0.35,
+    0.45,
+    0.50,
+    0.55,
+    0.65,
+    0.75,
+    0.85,
+    0.90,
+    0.95,
+    0.99,
+)
+#: Equal-tail bands of a fan chart, widest first.
+FAN_BANDS: tuple[tuple[float, float], ...] = (
+    (0.05, 0.95),
+    (0.15, 0.85),
+    (0.25, 0.75),
+    (0.35, 0.65),
+    (0.45, 0.55),
+)
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo probability: ``successes`` of ``n`` paths, its standard error and 95% Wilson interval."""
+
+    probability: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    successes: int
+    n: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def paths_for_std_error(self, target: float) -> int:
+        """Paths needed for a standard error of ``target`` at this probability."""
+        p = min(max(self.probability, 1.0 / max(self.n, 1)), 1 - 1.0 / max(self.n, 1))
+        return int(math.ceil(p * (1 - p) / target**2))
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    Unlike the normal interval it stays inside [0, 1] and is not empty at 0 or n successes.
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    phat = successes / n
+    denom = 1 + z * z / n
+    centre = (phat + z * z / (2 * n)) / denom
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def proportion(hits: np.ndarray) -> Estimate:
+    """Estimate P(hit) from a boolean array over paths."""
+    hits = np.asarray(hits, dtype=bool)
+    n = int(hits.size)
+    s = int(hits.sum())
+    p = s / n if n else float("nan")
+    se = math.sqrt(p * (1 - p) / n) if n else float("nan")
+    lo, hi = wilson_interval(s, n)
+    return Estimate(p, se, lo, hi, s, n)
+
+
+def running_drawdown(levels: np.ndarray) -> np.ndarray:
+    """Drawdown from the running peak, ``1 - X_t / max_{s<=t} X_s``.
+
+    Parameters
+    ----------
+    levels : ndarray, shape (n_paths, n_points)
+        Positive levels.
+
+    Returns
+    -------
+    ndarray, shape (n_paths, n_points)
+        Fractions in [0, 1).
+    """
+    levels = np.asarray(levels, dtype=float)
+    return 1.0 - levels / np.maximum.accumulate(levels, axis=-1)
+
+
+def max_drawdown(levels: np.ndarray) -> np.ndarray:
+    """Largest drawdown from the running peak per path, shape ``(n_paths,)``."""
+    return running_drawdown(levels).max(axis=-1)
+
+
+def first_crossing(series: np.ndarray, threshold: float) -> np.ndarray:
+    """Index of the first point where ``series >= threshold`` per path; -1 where never.
+
+    Parameters
+    ----------
+    series : ndarray, shape (n_paths, n_points)
+    """
+    reached = np.asarray(series) >= threshold
+    idx = np.argmax(reached, axis=-1)
+    return np.where(reached.any(axis=-1), idx, -1)

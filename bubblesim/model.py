@@ -1,0 +1,296 @@
+"""The equations of bubblesim: pure, vectorized functions of (parameters, shocks) -> paths.
+
+Nothing here does I/O or draws random numbers; ``docs/model.md`` states every equation and
+:mod:`bubblesim.reference` repeats them for one path in plain Python, as the readable spec and
+test oracle. All arrays are over paths (axis 0) and, for state paths, grid points (axis 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .shocks import Shocks
+
+__all__ = ["ModelOptions", "run_model", "poisson_from_uniform", "STATE_VARIABLES", "INDEX_START"]
+
+#: Level of the AI index, the rest of the market and the broad market at the start.
+INDEX_START = 100.0
+
+#: Poisson inversion stops after this many events in one step.
+POISSON_CAP = 400
+
+#: State variables recorded at every grid point: name -> (unit, description).
+STATE_VARIABLES: dict[str, tuple[str, str]] = {
+    "ai_index": ("index, start = 100", "AI index (Magnificent 7 and AI leaders)"),
+    "market": ("index, start = 100", "Broad market (S&P 500-like)"),
+    "ai_revenue": ("US$ bn/year", "AI revenue run-rate R"),
+    "required_revenue": ("US$ bn/year", "Required revenue R*"),
+    "coverage": ("ratio", "Coverage G = R / R*"),
+    "capex": ("US$ bn/year", "Realized AI capex I"),
+    "capital_stock": ("US$ bn", "AI capital stock K"),
+    "lab_burn": ("US$ bn/year", "Labs' cash burn"),
+    "lab_cash": ("US$ bn", "Labs' cash"),
+    "funding_stress": ("0-1", "Funding stress S"),
+    "compute_demand": ("index, start = 100", "GPU (compute) demand D"),
+    "demand_growth": ("1/year (fraction)", "Growth of demand at constant price"),
+    "llm_price": ("index, start = 100", "Price of equal capability p"),
+    "overvaluation": ("log", "Bubble component b"),
+    "crash_hazard": ("1/year", "Crash hazard h"),
+    "crash_count": ("crashes", "Cumulative AI crashes"),
+}
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Switches of the model that are not numbers.
+
+    feedback : bool
+        False makes the AI index a Merton jump-diffusion with constant hazard ``hazard_base``.
+    bubble_compensation : bool
+        JLS drift ``kappa_bar * h`` on the bubble component between crashes (only with feedback).
+    required_revenue_rule : str
+        ``"capital_recovery"`` or ``"cahn"``.
+    """
+
+    feedback: bool = True
+    bubble_compensation: bool = True
+    required_revenue_rule: str = "capital_recovery"
+
+
+DEFAULT_OPTIONS = ModelOptions()
+
+
+def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
+
+    Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path.
+
+    Parameters
+    ----------
+    u : ndarray
+        Uniforms in (0, 1).
+    mean : ndarray
+        Poisson means (broadcast with ``u``), >= 0.
+    """
+    u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
+    pmf = np.exp(-mean)
+    cdf = pmf.copy()
+    count = np.zeros(u.shape)
+    for k in range(1, POISSON_CAP + 1):
+        above = u > cdf
+        if not above.any():
+            break
+        count += above
+        pmf = pmf * mean / k
+        cdf = cdf + pmf
+    return count
+
+
+def run_model(
+    params: Mapping[str, np.ndarray],
+    schedules: Mapping[str, np.ndarray],
+    shocks: Shocks,
+    dt: float,
+    options: ModelOptions = DEFAULT_OPTIONS,
+) -> dict[str, np.ndarray]:
+    """Simulate the causal chain for a block of paths.
+
+    Parameters
+    ----------
+    params : mapping
+        ``"section.key"`` -> ndarray of shape ``(n_paths,)``: one draw of every scalar assumption.
+    schedules : mapping
+        ``"capex.plan"`` and ``"cash_burn.plan"`` -> ndarray of shape ``(n_steps + 1,)``, the year
+        tables on the grid (US$ bn/year).
+    shocks : Shocks
+        Arrays of shape ``(n_paths, n_steps)``.
+    dt : float
+        Step length in years.
+    options : ModelOptions
+
+    Returns
+    -------
+    dict
+        Every name of :data:`STATE_VARIABLES` -> ndarray of shape ``(n_paths, n_steps + 1)``.
+    """
+    n_paths, n_steps = shocks.ai.shape
+    sqdt = np.sqrt(dt)
+    fb = 1.0 if options.feedback else 0.0
+    comp = 1.0 if (options.feedback and options.bubble_compensation) else 0.0
+    p = params
+
+    # demand
+    g_long = np.log1p(p["gpu_demand.long_run_growth"])
+    theta = p["gpu_demand.mean_reversion"]
+    s_g = p["gpu_demand.growth_volatility"]
+    s_q = p["gpu_demand.volatility"]
+    lam_eff = p["gpu_demand.efficiency_shock_rate"]
+    ln_gain = np.log(p["gpu_demand.efficiency_gain"])
+    jevons = p["gpu_demand.jevons"]
+    passthrough = p["gpu_demand.price_passthrough"]
+    # price and revenue
+    ln_decay = np.log(p["llm_price.annual_decay"])
+    s_p = p["llm_price.volatility"]
+    elasticity = p["llm_price.elasticity"]
+    lam_pw = p["llm_price.price_war_rate"]
+    ln_pw = np.log1p(-p["llm_price.price_war_drop"])
+    revenue0 = p["llm_price.initial_revenue"]
+    # capex
+    plan_scale = p["capex.plan_scale"]
+    acc_share = p["capex.accelerator_share"]
+    life = p["capex.useful_life"]
+    rate = p["capex.cost_of_capital"]
+    margin = p["capex.margin"]
+    target = p["capex.coverage_target"]
+    c_gap = p["capex.discipline_gap"]
+    c_stress = p["capex.discipline_stress"]
+    decay_k = np.exp(-dt / life)
+    # cash
+    burn_scale = p["cash_burn.burn_scale"]
+    rev_share = p["cash_burn.revenue_share"]
+    raise_months = p["cash_burn.raise_runway_months"]
+    stress_months = p["cash_burn.stress_runway_months"]
+    round_rate = p["cash_burn.round_rate"]
+    round_years = p["cash_burn.round_size_years"]
+    window_sens = p["cash_burn.window_sensitivity"]
+    # market
+    mu_ai = p["market.ai_drift"]
+    s_ai = p["market.ai_volatility"]
+    mu_rest = p["market.rest_drift"]
+    s_rest = p["market.rest_volatility"]
+    rho = p["market.correlation"]
+    weight = p["market.mag7_weight"]
+    contagion = p["market.contagion"]
+    g_expected = np.log1p(p["market.expected_revenue_growth"])
+    beta_rev = p["market.revenue_beta"]
+    beta_compute = p["market.compute_beta"]
+    b0 = p["market.initial_overvaluation"]
+    jump_mean = np.log1p(-p["market.crash_size"])
+    jump_sd = p["market.crash_size_volatility"]
+    kappa_bar = -np.expm1(jump_mean + 0.5 * jump_sd**2)
+    h0 = p["market.hazard_base"]
+    h1 = p["market.hazard_bubble"]
+    q = p["market.hazard_bubble_power"]
+    h2 = p["market.hazard_coverage"]
+    h3 = p["market.hazard_stress"]
+
+    capex_plan = schedules["capex.plan"]
+    burn_plan = schedules["cash_burn.plan"]
+
+    # state at k = 0
+    growth = np.log1p(p["gpu_demand.initial_growth"]).astype(float)
+    ln_price = np.zeros(n_paths)
+    ln_usage = np.zeros(n_paths)
+    ln_eff = np.zeros(n_paths)  # compute per unit of capability
+    capital = p["capex.initial_stock"].astype(float)
+    cash = p["cash_burn.initial_cash"].astype(float)
+    fundamental = np.zeros(n_paths)
+    bubble = b0.astype(float)
+    ln_rest = np.full(n_paths, np.log(INDEX_START))
+    ai_peak = np.full(n_paths, INDEX_START)
+    crashes = np.zeros(n_paths)
+    prev_capex = plan_scale * capex_plan[0]
+    gap0 = None
+
+    out = {name: np.empty((n_paths, n_steps + 1)) for name in STATE_VARIABLES}
+    for k in range(n_steps + 1):
+        t = k * dt
+        revenue = revenue0 * np.exp(ln_price + ln_usage)
+        ai_index = INDEX_START * np.exp(fundamental + bubble - b0)
+        rest = np.exp(ln_rest)
+        ai_peak = np.maximum(ai_peak, ai_index)
+        # required revenue and coverage
+        if options.required_revenue_rule == "cahn":
+            required = 2.0 * acc_share * prev_capex / margin
+        else:
+            required = capital * (1.0 / life + rate) / margin
+        required = np.maximum(required, 1e-9)
+        coverage = revenue / required
+        gap = np.maximum(0.0, np.log(target / coverage))
+        if gap0 is None:
+            gap0 = gap
+        # lab cash and funding stress
+        expected_revenue = revenue0 * np.exp(g_expected * t)
+        burn = burn_scale * burn_plan[k] + rev_share * (expected_revenue - revenue)
+        burning = burn > 0
+        runway = np.where(burning, 12.0 * cash / np.where(burning, burn, 1.0), np.inf)
+        stress = np.where(
+            cash <= 0, 1.0, np.where(burning, np.clip(1.0 - runway / stress_months, 0.0, 1.0), 0.0)
+        )
+        # crash hazard and realized capex
+        hazard = h0 + fb * (h1 * np.maximum(bubble, 0.0) ** q + h2 * gap + h3 * stress)
+        capex = (
+            plan_scale
+            * capex_plan[k]
+            * np.exp(-c_gap * np.maximum(0.0, gap - gap0) - c_stress * stress)
+        )
+
+        out["ai_index"][:, k] = ai_index
+        out["market"][:, k] = weight * ai_index + (1.0 - weight) * rest
+        out["ai_revenue"][:, k] = revenue
+        out["required_revenue"][:, k] = required
+        out["coverage"][:, k] = coverage
+        out["capex"][:, k] = capex
+        out["capital_stock"][:, k] = capital
+        out["lab_burn"][:, k] = burn
+        out["lab_cash"][:, k] = cash
+        out["funding_stress"][:, k] = stress
+        out["compute_demand"][:, k] = INDEX_START * np.exp(ln_usage + ln_eff)
+        out["demand_growth"][:, k] = np.expm1(growth)
+        out["llm_price"][:, k] = INDEX_START * np.exp(ln_price)
+        out["overvaluation"][:, k] = bubble
+        out["crash_hazard"][:, k] = hazard
+        out["crash_count"][:, k] = crashes
+        if k == n_steps:
+            break
+
+        # --- advance from k to k + 1
+        n_eff = poisson_from_uniform(shocks.efficiency[:, k], lam_eff * dt)
+        n_pw = poisson_from_uniform(shocks.price_war[:, k], lam_pw * dt)
+        d_ln_price = (
+            -ln_decay * dt
+            + s_p * sqdt * shocks.price[:, k]
+            + ln_pw * n_pw
+            - passthrough * ln_gain * n_eff
+        )
+        d_ln_usage = growth * dt - elasticity * d_ln_price + s_q * sqdt * shocks.usage[:, k]
+        # compute needed per unit of capability: cut by the gain, less what Jevons wins back
+        d_ln_eff = -(1.0 - jevons) * ln_gain * n_eff
+        # compute demand moved by the efficiency shocks: eta cut net of Jevons, plus price response
+        d_compute_shock = d_ln_eff + elasticity * passthrough * ln_gain * n_eff
+        growth = growth + theta * (g_long - growth) * dt + s_g * sqdt * shocks.demand_growth[:, k]
+        ln_price = ln_price + d_ln_price
+        ln_usage = ln_usage + d_ln_usage
+        ln_eff = ln_eff + d_ln_eff
+
+        capital = capital * decay_k + capex * life * (1.0 - decay_k)
+
+        drawdown_ai = 1.0 - ai_index / ai_peak
+        window = np.exp(-window_sens * drawdown_ai)
+        seeking = burning & (runway < raise_months)
+        closes = seeking & (shocks.funding[:, k] < -np.expm1(-round_rate * window * dt))
+        raised = np.where(closes, round_years * np.maximum(burn, 0.0) * window, 0.0)
+        cash = cash - burn * dt + raised
+        prev_capex = capex
+
+        n_crash = poisson_from_uniform(shocks.crash[:, k], hazard * dt)
+        jump = n_crash * jump_mean + np.sqrt(n_crash) * jump_sd * shocks.crash_size[:, k]
+        crashes = crashes + n_crash
+        bubble = bubble + comp * kappa_bar * hazard * dt + jump
+        fundamental = (
+            fundamental
+            + (mu_ai - 0.5 * s_ai**2) * dt
+            + s_ai * sqdt * shocks.ai[:, k]
+            + fb * beta_rev * (d_ln_price + d_ln_usage - g_expected * dt)
+            + fb * beta_compute * d_compute_shock
+        )
+        ln_rest = (
+            ln_rest
+            + (mu_rest - 0.5 * s_rest**2) * dt
+            + s_rest * sqdt * (rho * shocks.ai[:, k] + np.sqrt(1.0 - rho**2) * shocks.rest[:, k])
+            + contagion * jump
+        )
+    return out

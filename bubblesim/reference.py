@@ -1,0 +1,218 @@
+"""The model's equations for one path, in plain Python: the readable specification.
+
+Slow and obvious on purpose. ``tests/test_reference.py`` feeds this and
+:func:`bubblesim.model.run_model` the same shocks and requires agreement to 1e-10, so the
+vectorized engine can be optimised freely while this file stays the statement of the model
+(see ``docs/model.md`` for the same equations in mathematical notation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from .model import DEFAULT_OPTIONS, INDEX_START, POISSON_CAP, STATE_VARIABLES, ModelOptions
+
+__all__ = ["reference_path", "poisson_inverse"]
+
+
+def poisson_inverse(u: float, mean: float) -> int:
+    """The smallest ``n`` with ``u <= F(n; mean)`` (inverse of the Poisson CDF)."""
+    pmf = math.exp(-mean)
+    cdf = pmf
+    n = 0
+    while u > cdf and n < POISSON_CAP:
+        n += 1
+        pmf = pmf * mean / n
+        cdf += pmf
+    return n
+
+
+def reference_path(
+    params: Mapping[str, float],
+    schedules: Mapping[str, Sequence[float]],
+    shocks: Mapping[str, Sequence[float]],
+    dt: float,
+    options: ModelOptions = DEFAULT_OPTIONS,
+) -> dict[str, list[float]]:
+    """Simulate one path.
+
+    Parameters
+    ----------
+    params : mapping
+        ``"section.key"`` -> float.
+    schedules : mapping
+        ``"capex.plan"``, ``"cash_burn.plan"`` -> ``n_steps + 1`` floats.
+    shocks : mapping
+        Shock name (see :class:`bubblesim.shocks.Shocks`) -> ``n_steps`` floats.
+    dt : float
+        Step length in years.
+
+    Returns
+    -------
+    dict
+        State variable -> list of ``n_steps + 1`` floats.
+    """
+    P = params
+    n_steps = len(shocks["ai"])
+    fb = 1.0 if options.feedback else 0.0
+    comp = 1.0 if (options.feedback and options.bubble_compensation) else 0.0
+
+    # --- state at the start
+    growth = math.log(1 + P["gpu_demand.initial_growth"])  # log growth rate of demand g
+    ln_price = 0.0  # log price of equal capability, relative to the start
+    ln_usage = 0.0  # log usage, relative to the start
+    ln_eff = 0.0  # log compute needed per unit of capability
+    capital = P["capex.initial_stock"]  # K
+    cash = P["cash_burn.initial_cash"]
+    fundamental = 0.0  # x: fundamental part of the AI index's log level
+    bubble = P["market.initial_overvaluation"]  # b
+    ln_rest = math.log(INDEX_START)
+    ai_peak = INDEX_START
+    crashes = 0
+    prev_capex = P["capex.plan_scale"] * schedules["capex.plan"][0]
+    gap0 = None
+
+    jump_mean = math.log(1 - P["market.crash_size"])
+    jump_sd = P["market.crash_size_volatility"]
+    kappa_bar = 1 - math.exp(jump_mean + 0.5 * jump_sd**2)
+    ln_gain = math.log(P["gpu_demand.efficiency_gain"])
+    g_expected = math.log(1 + P["market.expected_revenue_growth"])
+    life = P["capex.useful_life"]
+
+    out: dict[str, list[float]] = {name: [] for name in STATE_VARIABLES}
+    for k in range(n_steps + 1):
+        t = k * dt
+        revenue = P["llm_price.initial_revenue"] * math.exp(ln_price + ln_usage)
+        ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
+        rest = math.exp(ln_rest)
+        ai_peak = max(ai_peak, ai_index)
+
+        # required revenue R*: capital recovery, or Cahn's rule on the accelerator run-rate
+        if options.required_revenue_rule == "cahn":
+            required = 2 * P["capex.accelerator_share"] * prev_capex / P["capex.margin"]
+        else:
+            required = capital * (1 / life + P["capex.cost_of_capital"]) / P["capex.margin"]
+        required = max(required, 1e-9)
+        coverage = revenue / required
+        gap = max(0.0, math.log(P["capex.coverage_target"] / coverage))
+        if gap0 is None:
+            gap0 = gap
+
+        # labs: burn moves with revenue surprises; stress when runway is short
+        expected_revenue = P["llm_price.initial_revenue"] * math.exp(g_expected * t)
+        burn = P["cash_burn.burn_scale"] * schedules["cash_burn.plan"][k] + P[
+            "cash_burn.revenue_share"
+        ] * (expected_revenue - revenue)
+        runway = 12 * cash / burn if burn > 0 else math.inf
+        if cash <= 0:
+            stress = 1.0
+        elif burn > 0:
+            stress = min(1.0, max(0.0, 1 - runway / P["cash_burn.stress_runway_months"]))
+        else:
+            stress = 0.0
+
+        hazard = P["market.hazard_base"] + fb * (
+            P["market.hazard_bubble"] * max(bubble, 0.0) ** P["market.hazard_bubble_power"]
+            + P["market.hazard_coverage"] * gap
+            + P["market.hazard_stress"] * stress
+        )
+        capex = (
+            P["capex.plan_scale"]
+            * schedules["capex.plan"][k]
+            * math.exp(
+                -P["capex.discipline_gap"] * max(0.0, gap - gap0)
+                - P["capex.discipline_stress"] * stress
+            )
+        )
+
+        w = P["market.mag7_weight"]
+        record = {
+            "ai_index": ai_index,
+            "market": w * ai_index + (1 - w) * rest,
+            "ai_revenue": revenue,
+            "required_revenue": required,
+            "coverage": coverage,
+            "capex": capex,
+            "capital_stock": capital,
+            "lab_burn": burn,
+            "lab_cash": cash,
+            "funding_stress": stress,
+            "compute_demand": INDEX_START * math.exp(ln_usage + ln_eff),
+            "demand_growth": math.exp(growth) - 1,
+            "llm_price": INDEX_START * math.exp(ln_price),
+            "overvaluation": bubble,
+            "crash_hazard": hazard,
+            "crash_count": float(crashes),
+        }
+        for name, value in record.items():
+            out[name].append(value)
+        if k == n_steps:
+            break
+
+        # --- demand, price and usage
+        n_eff = poisson_inverse(shocks["efficiency"][k], P["gpu_demand.efficiency_shock_rate"] * dt)
+        n_pw = poisson_inverse(shocks["price_war"][k], P["llm_price.price_war_rate"] * dt)
+        d_ln_price = (
+            -math.log(P["llm_price.annual_decay"]) * dt
+            + P["llm_price.volatility"] * math.sqrt(dt) * shocks["price"][k]
+            + math.log(1 - P["llm_price.price_war_drop"]) * n_pw
+            - P["gpu_demand.price_passthrough"] * ln_gain * n_eff
+        )
+        d_ln_usage = (
+            growth * dt
+            - P["llm_price.elasticity"] * d_ln_price
+            + P["gpu_demand.volatility"] * math.sqrt(dt) * shocks["usage"][k]
+        )
+        # Jevons: new uses win back part of the compute that the efficiency gain saves
+        d_ln_eff = -(1 - P["gpu_demand.jevons"]) * ln_gain * n_eff
+        d_compute_shock = (
+            d_ln_eff
+            + P["llm_price.elasticity"] * P["gpu_demand.price_passthrough"] * ln_gain * n_eff
+        )
+        growth = (
+            growth
+            + P["gpu_demand.mean_reversion"]
+            * (math.log(1 + P["gpu_demand.long_run_growth"]) - growth)
+            * dt
+            + P["gpu_demand.growth_volatility"] * math.sqrt(dt) * shocks["demand_growth"][k]
+        )
+        ln_price += d_ln_price
+        ln_usage += d_ln_usage
+        ln_eff += d_ln_eff
+
+        # --- capital: exact solution of K' = I - K/L with I held over the step
+        decay_k = math.exp(-dt / life)
+        capital = capital * decay_k + capex * life * (1 - decay_k)
+
+        # --- funding rounds: the window closes as the AI index falls from its peak
+        window = math.exp(-P["cash_burn.window_sensitivity"] * (1 - ai_index / ai_peak))
+        raised = 0.0
+        if burn > 0 and runway < P["cash_burn.raise_runway_months"]:
+            if shocks["funding"][k] < 1 - math.exp(-P["cash_burn.round_rate"] * window * dt):
+                raised = P["cash_burn.round_size_years"] * max(burn, 0.0) * window
+        cash = cash - burn * dt + raised
+        prev_capex = capex
+
+        # --- crashes, the bubble, the AI index and the rest of the market
+        n_crash = poisson_inverse(shocks["crash"][k], hazard * dt)
+        jump = n_crash * jump_mean + math.sqrt(n_crash) * jump_sd * shocks["crash_size"][k]
+        crashes += n_crash
+        bubble += comp * kappa_bar * hazard * dt + jump
+        s_ai = P["market.ai_volatility"]
+        fundamental += (
+            (P["market.ai_drift"] - 0.5 * s_ai**2) * dt
+            + s_ai * math.sqrt(dt) * shocks["ai"][k]
+            + fb * P["market.revenue_beta"] * (d_ln_price + d_ln_usage - g_expected * dt)
+            + fb * P["market.compute_beta"] * d_compute_shock
+        )
+        s_r = P["market.rest_volatility"]
+        rho = P["market.correlation"]
+        ln_rest += (
+            (P["market.rest_drift"] - 0.5 * s_r**2) * dt
+            + s_r
+            * math.sqrt(dt)
+            * (rho * shocks["ai"][k] + math.sqrt(1 - rho**2) * shocks["rest"][k])
+            + P["market.contagion"] * jump
+        )
+    return out

@@ -1,0 +1,570 @@
+"""Load and validate scenario files into a frozen :class:`Scenario`.
+
+A scenario file is TOML, read with the standard library. Every key is declared in
+:mod:`bubblesim.schema`; anything else is refused with a :class:`ScenarioError` that names the
+file and the key and, for a misspelling, the nearest valid name. Nothing in a scenario file is
+evaluated as code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .distributions import (
+    Constant,
+    Distribution,
+    DistributionError,
+    parse_distribution,
+    rank_to_normal_correlation,
+)
+from .schema import CORRELATION_KEYS, PARAMETERS, SECTIONS, TOP_LEVEL_KEYS, Param
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
+
+_PARAMS_BY_SECTION: dict[str, dict[str, Param]] = {}
+for _p in PARAMETERS:
+    _PARAMS_BY_SECTION.setdefault(_p.section, {})[_p.key] = _p
+
+
+class ScenarioError(ValueError):
+    """A scenario file cannot be used. ``str(err)`` is one line: ``file: key: what was expected``."""
+
+    def __init__(self, file: str | Path | None, key: str | None, message: str):
+        self.file = str(file) if file is not None else "<scenario>"
+        self.key = key
+        self.message = message
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated, fully resolved scenario (defaults filled in, ``extends`` merged).
+
+    Attributes
+    ----------
+    values : dict
+        ``"section.key"`` -> :class:`Constant` | :class:`Distribution` for scalar assumptions,
+        ``dict[int, float]`` for year tables, and plain values for the rest.
+    sources : dict
+        ``"section.key"`` -> the source text of that figure (from the file, else the default's).
+    resolved : dict
+        The resolved scenario as plain JSON-able data; ``sha256`` is its hash.
+    """
+
+    name: str
+    description: str
+    start: str
+    horizon_years: float
+    steps_per_year: int
+    paths: int
+    seed: int
+    values: dict
+    sources: dict
+    thresholds: tuple[float, ...]
+    correlation_variables: tuple[str, ...]
+    correlation_matrix: tuple[tuple[float, ...], ...]
+    resolved: dict
+    sha256: str
+    path: str | None = None
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time steps."""
+        return max(1, int(round(self.horizon_years * self.steps_per_year)))
+
+    @property
+    def dt(self) -> float:
+        """Step length in years."""
+        return 1.0 / self.steps_per_year
+
+    def dates(self) -> np.ndarray:
+        """Dates of the ``n_steps + 1`` grid points as ``datetime64[D]``."""
+        start = np.datetime64(self.start + "-01", "D")
+        days = np.round(np.arange(self.n_steps + 1) * self.dt * 365.2425).astype("int64")
+        return start + days.astype("timedelta64[D]")
+
+    def start_year(self) -> float:
+        """Start as a fractional calendar year (2026-01 -> 2026.0)."""
+        year, month = (int(x) for x in self.start.split("-"))
+        return year + (month - 1) / 12.0
+
+    def with_overrides(self, paths: int | None = None, seed: int | None = None) -> Scenario:
+        """A copy with ``paths`` or ``seed`` replaced (validated like the file's values)."""
+        changes: dict[str, Any] = {}
+        if paths is not None:
+            _check_int(
+                self.path, "simulation.paths", paths, _PARAMS_BY_SECTION["simulation"]["paths"]
+            )
+            changes["paths"] = int(paths)
+        if seed is not None:
+            _check_int(self.path, "simulation.seed", seed, _PARAMS_BY_SECTION["simulation"]["seed"])
+            changes["seed"] = int(seed)
+        return dataclasses.replace(self, **changes)
+
+    def distribution_names(self) -> list[str]:
+        """Names of the assumptions given as distributions, in schema order."""
+        return [k for k, v in self.values.items() if isinstance(v, Distribution)]
+
+    def assumptions(self) -> list[dict]:
+        """Every assumption with its value and source, for reports."""
+        out = []
+        for p in PARAMETERS:
+            if p.section in ("scenario", "simulation"):
+                continue
+            v = self.values[p.name]
+            if isinstance(v, Constant | Distribution):
+                value: Any = v.to_dict()
+                text = v.describe()
+            elif isinstance(v, dict):
+                value = {str(k): x for k, x in v.items()}
+                text = ", ".join(f"{k}: {x:g}" for k, x in v.items())
+            else:
+                value = list(v) if isinstance(v, tuple) else v
+                text = str(value)
+            out.append(
+                {
+                    "name": p.name,
+                    "value": value,
+                    "text": text,
+                    "unit": p.unit,
+                    "source": self.sources.get(p.name, ""),
+                    "status": p.status,
+                }
+            )
+        return out
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, the key and what was expected.
+    """
+    path = Path(path)
+    raw = _read_with_extends(path, chain=())
+    return scenario_from_dict(raw, file=path)
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        raise ScenarioError(path, None, "no such file")
+    if path.is_dir():
+        raise ScenarioError(path, None, "is a folder; expected a scenario file (.toml)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, None, f"cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            path, None, f"is not UTF-8 text (bad byte at offset {exc.start})"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
+        raise ScenarioError(path, None, f"TOML syntax error: {msg}") from None
+
+
+def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:
+    resolved_path = path.resolve()
+    if resolved_path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved_path))
+        raise ScenarioError(path, "extends", f"cycle of extends ({cycle})")
+    data = _read_toml(path)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        data["__file__"] = str(path)
+        return data
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise ScenarioError(
+            path, "extends", "expected the path of another scenario file as a string"
+        )
+    parent_path = (
+        (path.parent / parent_ref).resolve()
+        if not Path(parent_ref).is_absolute()
+        else Path(parent_ref)
+    )
+    if not parent_path.exists():
+        raise ScenarioError(
+            path, "extends", f"file {parent_ref!r} not found (looked for {parent_path})"
+        )
+    if parent_path.is_dir():
+        raise ScenarioError(
+            path, "extends", f"{parent_ref!r} is a folder; expected a scenario file"
+        )
+    parent = _read_with_extends(parent_path, chain + (resolved_path,))
+    merged = _merge(parent, data, path)
+    merged["__file__"] = str(path)
+    return merged
+
+
+def _merge(parent: dict, child: dict, child_path: Path) -> dict:
+    """Child overrides parent key by key inside each section; values are replaced whole."""
+    out = copy.deepcopy(parent)
+    for section, content in child.items():
+        if (
+            isinstance(content, dict)
+            and isinstance(out.get(section), dict)
+            and section != "correlations"
+        ):
+            out[section].update(copy.deepcopy(content))
+        else:
+            out[section] = copy.deepcopy(content)
+    return out
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(options)}"
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _check_number(file, key: str, value: Any, p: Param) -> float:
+    if not _is_number(value):
+        raise ScenarioError(file, key, f"expected a number, got {_typename(value)}")
+    if not math.isfinite(value):
+        raise ScenarioError(file, key, f"expected a finite number, got {value}")
+    if not p.contains(value):
+        raise ScenarioError(file, key, f"expected a value {p.range_text()}, got {value:g}")
+    return float(value)
+
+
+def _check_int(file, key: str, value: Any, p: Param) -> int:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        raise ScenarioError(
+            file, key, f"expected a whole number without a decimal point, got {value!r}"
+        )
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ScenarioError(file, key, f"expected a whole number, got {_typename(value)} {value!r}")
+    if not p.contains(value):
+        raise ScenarioError(file, key, f"expected a whole number {p.range_text()}, got {value}")
+    return int(value)
+
+
+def _typename(value: Any) -> str:
+    return {
+        bool: "true/false",
+        str: "text",
+        dict: "a table",
+        list: "a list",
+        float: "a decimal number",
+        int: "a whole number",
+    }.get(type(value), type(value).__name__)
+
+
+def _split_source(file, key: str, value: Any) -> tuple[Any, str | None]:
+    """For ``{value = x, source = "..."}`` return ``(x, source)``; plain values pass through."""
+    if isinstance(value, dict) and "value" in value and "dist" not in value:
+        extra = set(value) - {"value", "source"}
+        if extra:
+            raise ScenarioError(
+                file,
+                f"{key}.{sorted(extra)[0]}",
+                "unexpected field; expected only value and source",
+            )
+        src = value.get("source")
+        if src is not None and not isinstance(src, str):
+            raise ScenarioError(file, f"{key}.source", "expected text")
+        return value["value"], src
+    return value, None
+
+
+def _validate_scalar(
+    file, key: str, value: Any, p: Param
+) -> tuple[Constant | Distribution, str | None]:
+    if isinstance(value, dict) and "dist" in value:
+        src = value.get("source")
+        if src is not None and not isinstance(src, str):
+            raise ScenarioError(file, f"{key}.source", "expected text")
+        try:
+            dist = parse_distribution(value)
+        except DistributionError as exc:
+            raise ScenarioError(file, f"{key}.{exc.field}", str(exc)) from None
+        _check_distribution_range(file, key, dist, p)
+        return dist, src
+    if isinstance(value, dict) and "value" not in value:
+        raise ScenarioError(
+            file,
+            key,
+            "expected a number, {value = ..., source = ...} or a distribution table with dist = ...",
+        )
+    plain, src = _split_source(file, key, value)
+    return Constant(_check_number(file, key, plain, p)), src
+
+
+def _check_distribution_range(file, key: str, dist: Distribution, p: Param) -> None:
+    """Bounded distributions must lie in the parameter's range; unbounded ones must centre in it."""
+    fields = ("low", "high") if "low" in dist.params else ()
+    if dist.kind == "normal":
+        fields = ("mean",)
+    elif dist.kind == "lognormal" and "median" in dist.params:
+        fields = ("median",)
+    for f in fields:
+        v = dist.params[f]
+        if not p.contains(v):
+            raise ScenarioError(file, f"{key}.{f}", f"expected a value {p.range_text()}, got {v:g}")
+
+
+def _validate_year_table(file, key: str, value: Any) -> tuple[dict[int, float], str | None]:
+    if not isinstance(value, dict):
+        raise ScenarioError(
+            file,
+            key,
+            f"expected a year table like {{ 2026 = 450, 2027 = 520 }}, got {_typename(value)}",
+        )
+    src = value.get("source")
+    if src is not None and not isinstance(src, str):
+        raise ScenarioError(file, f"{key}.source", "expected text")
+    table: dict[int, float] = {}
+    for year_text, amount in value.items():
+        if year_text == "source":
+            continue
+        if not re.fullmatch(r"\d{4}", str(year_text)):
+            raise ScenarioError(file, f"{key}.{year_text}", "expected a four-digit year as key")
+        if not _is_number(amount) or not math.isfinite(amount):
+            raise ScenarioError(
+                file, f"{key}.{year_text}", f"expected a finite number, got {amount!r}"
+            )
+        year = int(year_text)
+        if table and year <= max(table):
+            raise ScenarioError(
+                file,
+                f"{key}.{year_text}",
+                f"years must be in increasing order (after {max(table)})",
+            )
+        table[year] = float(amount)
+    if not table:
+        raise ScenarioError(
+            file, key, "the year table is empty; expected at least one year = value"
+        )
+    return table, src
+
+
+def _validate_value(file, key: str, value: Any, p: Param) -> tuple[Any, str | None]:
+    if p.kind == "scalar":
+        return _validate_scalar(file, key, value, p)
+    if p.kind == "year_table":
+        return _validate_year_table(file, key, value)
+    plain, src = _split_source(file, key, value)
+    if p.kind == "number":
+        return _check_number(file, key, plain, p), src
+    if p.kind == "int":
+        return _check_int(file, key, plain, p), src
+    if p.kind == "bool":
+        if not isinstance(plain, bool):
+            raise ScenarioError(file, key, f"expected true or false, got {_typename(plain)}")
+        return plain, src
+    if p.kind == "str":
+        if not isinstance(plain, str):
+            raise ScenarioError(file, key, f"expected text, got {_typename(plain)}")
+        return plain, src
+    if p.kind == "choice":
+        if plain not in p.choices:
+            raise ScenarioError(file, key, f"expected {p.range_text()}, got {plain!r}")
+        return plain, src
+    if p.kind == "month":
+        if not isinstance(plain, str) or not re.fullmatch(r"(19|20|21)\d\d-(0[1-9]|1[0-2])", plain):
+            raise ScenarioError(file, key, f'expected a month as "YYYY-MM", got {plain!r}')
+        return plain, src
+    if p.kind == "thresholds":
+        if not isinstance(plain, list) or not plain:
+            raise ScenarioError(
+                file, key, "expected a non-empty list of fractions such as [0.10, 0.20]"
+            )
+        out = []
+        for x in plain:
+            if not _is_number(x) or not math.isfinite(x) or not 0 < x < 1:
+                raise ScenarioError(
+                    file, key, f"expected fractions strictly between 0 and 1, got {x!r}"
+                )
+            out.append(float(x))
+        if len(set(out)) != len(out):
+            raise ScenarioError(file, key, "thresholds must not repeat")
+        return tuple(sorted(out)), src
+    raise AssertionError(f"unknown kind {p.kind}")  # pragma: no cover - schema bug
+
+
+def _validate_correlations(
+    file, table: Any, values: dict
+) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+    if not isinstance(table, dict):
+        raise ScenarioError(file, "correlations", "expected a table with variables and matrix")
+    for k in table:
+        if k not in CORRELATION_KEYS:
+            raise ScenarioError(
+                file, f"correlations.{k}", "unknown key" + _suggest(k, list(CORRELATION_KEYS))
+            )
+    names = table.get("variables")
+    matrix = table.get("matrix")
+    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
+        raise ScenarioError(
+            file,
+            "correlations.variables",
+            'expected a list of at least two names such as "capex.plan_scale"',
+        )
+    if len(set(names)) != len(names):
+        raise ScenarioError(file, "correlations.variables", "names must not repeat")
+    for n in names:
+        if n not in values:
+            raise ScenarioError(
+                file,
+                "correlations.variables",
+                f"unknown assumption {n!r}" + _suggest(n, [k for k in values]),
+            )
+        if not isinstance(values[n], Distribution):
+            raise ScenarioError(
+                file,
+                "correlations.variables",
+                f"{n} is not given as a distribution; only distribution-valued assumptions can be correlated",
+            )
+    k = len(names)
+    if (
+        not isinstance(matrix, list)
+        or len(matrix) != k
+        or not all(isinstance(row, list) and len(row) == k for row in matrix)
+    ):
+        raise ScenarioError(
+            file, "correlations.matrix", f"expected a {k}x{k} list of lists matching variables"
+        )
+    arr = np.empty((k, k))
+    for i, row in enumerate(matrix):
+        for j, x in enumerate(row):
+            if not _is_number(x) or not math.isfinite(x) or not -1 <= x <= 1:
+                raise ScenarioError(
+                    file,
+                    "correlations.matrix",
+                    f"expected numbers in [-1, 1], got {x!r} at row {i + 1}, column {j + 1}",
+                )
+            arr[i, j] = x
+    if not np.allclose(np.diag(arr), 1.0):
+        raise ScenarioError(file, "correlations.matrix", "the diagonal must be 1")
+    if not np.allclose(arr, arr.T):
+        raise ScenarioError(file, "correlations.matrix", "the matrix must be symmetric")
+    smallest = min(
+        np.linalg.eigvalsh(arr).min(), np.linalg.eigvalsh(rank_to_normal_correlation(arr)).min()
+    )
+    if smallest < -1e-10:
+        raise ScenarioError(
+            file,
+            "correlations.matrix",
+            f"the matrix is not positive semi-definite (smallest eigenvalue {smallest:.3g})",
+        )
+    return tuple(names), tuple(tuple(float(x) for x in row) for row in arr)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Constant | Distribution):
+        return v.to_dict()
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, tuple | list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
+    """Validate a parsed scenario (as from ``tomllib``) and fill in the defaults.
+
+    ``extends`` must already be merged (see :func:`load_scenario`).
+    """
+    raw = dict(raw)
+    file = raw.pop("__file__", None) or file
+    if "extends" in raw:
+        raise ScenarioError(file, "extends", "extends needs a file on disk; use load_scenario")
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for section, content in raw.items():
+        if section in TOP_LEVEL_KEYS:
+            continue
+        if section not in SECTIONS:
+            raise ScenarioError(
+                file, section, "unknown section" + _suggest(section, list(SECTIONS))
+            )
+        if section == "correlations":
+            continue
+        if not isinstance(content, dict):
+            raise ScenarioError(
+                file, section, f"expected a [{section}] table, got {_typename(content)}"
+            )
+        known = _PARAMS_BY_SECTION[section]
+        for key, value in content.items():
+            if key not in known:
+                raise ScenarioError(
+                    file, f"{section}.{key}", "unknown key" + _suggest(key, list(known))
+                )
+            v, src = _validate_value(file, f"{section}.{key}", value, known[key])
+            values[f"{section}.{key}"] = v
+            if src:
+                sources[f"{section}.{key}"] = src
+    for p in PARAMETERS:
+        if p.name not in values:
+            default = p.default
+            if p.kind == "scalar":
+                default = Constant(float(default))
+            elif p.kind == "thresholds":
+                default = tuple(default)
+            elif p.kind == "year_table":
+                default = dict(default)
+            values[p.name] = default
+        if p.name not in sources and p.source:
+            sources[p.name] = p.source
+    corr_vars: tuple[str, ...] = ()
+    corr_matrix: tuple[tuple[float, ...], ...] = ()
+    if "correlations" in raw:
+        corr_vars, corr_matrix = _validate_correlations(file, raw["correlations"], values)
+        if isinstance(raw["correlations"], dict) and isinstance(
+            raw["correlations"].get("source"), str
+        ):
+            sources["correlations"] = raw["correlations"]["source"]
+    name = values["scenario.name"] or (Path(file).stem if file else "scenario")
+    values["scenario.name"] = name
+    resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
+    if corr_vars:
+        resolved["correlations"] = {
+            "variables": list(corr_vars),
+            "matrix": [list(r) for r in corr_matrix],
+        }
+    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+    return Scenario(
+        name=name,
+        description=values["scenario.description"],
+        start=values["scenario.start"],
+        horizon_years=float(values["scenario.horizon_years"]),
+        steps_per_year=int(values["scenario.steps_per_year"]),
+        paths=int(values["simulation.paths"]),
+        seed=int(values["simulation.seed"]),
+        values=values,
+        sources=sources,
+        thresholds=tuple(values["correction.thresholds"]),
+        correlation_variables=corr_vars,
+        correlation_matrix=corr_matrix,
+        resolved=resolved,
+        sha256=digest,
+        path=str(file) if file else None,
+    )
