@@ -93,35 +93,31 @@ def proportion(hits: np.ndarray) -> Estimate:
     return Estimate(p, se, lo, hi, s, n)
 
 
-def running_drawdown(levels: np.ndarray) -> np.ndarray:
-    """Drawdown from the running peak, ``1 - X_t / max_{s<=t} X_s``.
+def running_drawdown(levels: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Drawdown from the running peak, ``1 - X_t / max_{s<=t} X_s``, along time ``axis``.
 
     Parameters
     ----------
-    levels : ndarray, shape (n_paths, n_points)
-        Positive levels.
+    levels : ndarray
+        Positive levels, e.g. shape ``(n_paths, n_points)`` with ``axis=-1`` or the engine's
+        time-major ``(n_points, n_paths)`` with ``axis=0``.
 
     Returns
     -------
-    ndarray, shape (n_paths, n_points)
+    ndarray, same shape
         Fractions in [0, 1).
     """
     levels = np.asarray(levels, dtype=float)
-    return 1.0 - levels / np.maximum.accumulate(levels, axis=-1)
+    return 1.0 - levels / np.maximum.accumulate(levels, axis=axis)
 
 
-def max_drawdown(levels: np.ndarray) -> np.ndarray:
-    """Largest drawdown from the running peak per path, shape ``(n_paths,)``."""
-    return running_drawdown(levels).max(axis=-1)
+def max_drawdown(levels: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Largest drawdown from the running peak along time ``axis``."""
+    return running_drawdown(levels, axis=axis).max(axis=axis)
 
 
-def first_crossing(series: np.ndarray, threshold: float) -> np.ndarray:
-    """Index of the first point where ``series >= threshold`` per path; -1 where never.
-
-    Parameters
-    ----------
-    series : ndarray, shape (n_paths, n_points)
-    """
+def first_crossing(series: np.ndarray, threshold: float, axis: int = -1) -> np.ndarray:
+    """Index along time ``axis`` of the first point where ``series >= threshold``; -1 where never."""
     reached = np.asarray(series) >= threshold
-    idx = np.argmax(reached, axis=-1)
-    return np.where(reached.any(axis=-1), idx, -1)
+    idx = np.argmax(reached, axis=axis)
+    return np.where(reached.any(axis=axis), idx, -1)

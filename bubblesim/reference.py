@@ -117,14 +117,13 @@ def reference_path(
             + P["market.hazard_coverage"] * gap
             + P["market.hazard_stress"] * stress
         )
-        capex = (
-            P["capex.plan_scale"]
-            * schedules["capex.plan"][k]
-            * math.exp(
-                -P["capex.discipline_gap"] * max(0.0, gap - gap0)
-                - P["capex.discipline_stress"] * stress
-            )
+        # capex discipline: cut (in logs) when coverage worsens from the start or funding is stressed
+        capex_cut = (
+            P["capex.discipline_gap"] * max(0.0, gap - gap0) + P["capex.discipline_stress"] * stress
         )
+        if k == 0:
+            prev_cut = capex_cut
+        capex = P["capex.plan_scale"] * schedules["capex.plan"][k] * math.exp(-capex_cut)
 
         w = P["market.mag7_weight"]
         record = {
@@ -190,7 +189,11 @@ def reference_path(
         raised = 0.0
         if burn > 0 and runway < P["cash_burn.raise_runway_months"]:
             if shocks["funding"][k] < 1 - math.exp(-P["cash_burn.round_rate"] * window * dt):
-                raised = P["cash_burn.round_size_years"] * max(burn, 0.0) * window
+                sought = min(
+                    P["cash_burn.round_size_years"] * max(burn, 0.0),
+                    P["cash_burn.investor_capacity"],
+                )
+                raised = sought * window
         cash = cash - burn * dt + raised
         prev_capex = capex
 
@@ -205,7 +208,9 @@ def reference_path(
             + s_ai * math.sqrt(dt) * shocks["ai"][k]
             + fb * P["market.revenue_beta"] * (d_ln_price + d_ln_usage - g_expected * dt)
             + fb * P["market.compute_beta"] * d_compute_shock
+            - fb * P["market.capex_beta"] * (capex_cut - prev_cut)  # cuts hit accelerator makers
         )
+        prev_cut = capex_cut
         s_r = P["market.rest_volatility"]
         rho = P["market.correlation"]
         ln_rest += (

@@ -58,13 +58,14 @@ def _run_block(
     states = run_model(*model_inputs(scenario, block, n_paths, seed))
     reductions: dict[str, np.ndarray] = {}
     for key, var in INDICES.items():
-        levels = states[var]
-        dd = running_drawdown(levels)
-        reductions[f"{key}.max_drawdown"] = dd.max(axis=1)
-        reductions[f"{key}.min_level"] = levels.min(axis=1) / levels[:, :1].ravel()
+        levels = states[var]  # (n_points, n_paths)
+        dd = running_drawdown(levels, axis=0)
+        relative_fall = 1.0 - levels / levels[0]
+        reductions[f"{key}.max_drawdown"] = dd.max(axis=0)
+        reductions[f"{key}.min_level"] = levels.min(axis=0) / levels[0]
         for j, thr in enumerate(scenario.thresholds):
-            reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr)
-            reductions[f"{key}.first_fall.{j}"] = first_crossing(1.0 - levels / levels[:, :1], thr)
+            reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
+            reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
     return block, reductions, {k: v.astype(np.float32) for k, v in states.items()}
 
 
@@ -75,7 +76,7 @@ class SimulationResult:
     Attributes
     ----------
     states : dict
-        State variable -> float32 array of shape ``(paths, n_steps + 1)``.
+        State variable -> float32 array of shape ``(n_steps + 1, paths)`` (time-major).
     reductions : dict
         Per-path summaries, e.g. ``"ai.max_drawdown"`` (fractions) and
         ``"market.first_drawdown.0"`` (grid index of the first drawdown past threshold 0, -1 if none).
@@ -185,7 +186,7 @@ class SimulationResult:
             raise KeyError(
                 f"unknown variable {variable!r}; expected one of {', '.join(self.states)}"
             )
-        values = np.quantile(self.states[variable].astype(float), qs, axis=0).T
+        values = np.quantile(self.states[variable], qs, axis=1, method="linear").T.astype(float)
         return pd.DataFrame(
             values,
             index=pd.DatetimeIndex(pd.to_datetime(self.dates), name="date"),
@@ -255,7 +256,7 @@ def simulate(
     def collect(item):
         nonlocal done
         parts.append(item)
-        done += item[1][next(iter(item[1]))].shape[0]
+        done += item[1][next(iter(item[1]))].size
         if progress is not None:
             progress(done, n)
 
@@ -268,7 +269,7 @@ def simulate(
                 collect(item)
     parts.sort(key=lambda item: item[0])
     reductions = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
-    states = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
+    states = {k: np.concatenate([p[2][k] for p in parts], axis=1) for k in parts[0][2]}
     return SimulationResult(
         scenario=scenario,
         paths=n,
