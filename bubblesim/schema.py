@@ -822,3 +822,30 @@ _BY_NAME = {p.name: p for p in PARAMETERS}
 def param(name: str) -> Param:
     """Return the declaration of ``section.key``."""
     return _BY_NAME[name]
+
+
+def _default_text(p: Param) -> str:
+    if p.kind == "year_table":
+        return ", ".join(f"{y}: {v:g}" for y, v in p.default.items())
+    if p.kind == "thresholds":
+        return ", ".join(f"{v:g}" for v in p.default)
+    if p.kind == "bool":
+        return "true" if p.default else "false"
+    if p.kind in ("str", "choice", "month"):
+        return f'"{p.default}"' if p.default != "" else "(file name)" if p.key == "name" else '""'
+    return f"{p.default:g}"
+
+
+def parameter_table_markdown() -> str:
+    """The parameter table of ``docs/model.md`` (kept equal to it by ``tests/test_docs.py``)."""
+    rows = [
+        "| key | unit | default | range | status | meaning | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in PARAMETERS:
+        rng = p.range_text() if p.kind in ("scalar", "number", "int", "choice") else "-"
+        rows.append(
+            f"| `{p.name}` | {p.unit} | {_default_text(p)} | {rng} | {p.status} | "
+            f"{p.doc.replace('|', '/')} | {(p.source or '-').replace('|', '/')} |"
+        )
+    return "\n".join(rows)

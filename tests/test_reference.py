@@ -68,7 +68,9 @@ def test_poisson_inversion_matches_scipy_and_reference():
     mean = rng.uniform(0, 8, 2000)
     fast = poisson_from_uniform(u, mean)
     np.testing.assert_array_equal(fast, stats.poisson.ppf(u, mean))
-    assert [poisson_inverse(a, b) for a, b in zip(u[:200], mean[:200])] == list(fast[:200])
+    assert [poisson_inverse(a, b) for a, b in zip(u[:200], mean[:200], strict=True)] == list(
+        fast[:200]
+    )
 
 
 def test_zero_rate_gives_no_events():

@@ -1,0 +1,56 @@
+"""The docs stay true: parameters, commands and the README's numbers."""
+
+import re
+
+import pytest
+
+from bubblesim import load_scenario, simulate
+from bubblesim.cli import cli
+from bubblesim.schema import PARAMETERS, parameter_table_markdown
+
+from .conftest import ROOT, SCENARIOS
+
+README = (ROOT / "README.md").read_text()
+MODEL = (ROOT / "docs" / "model.md").read_text()
+
+
+def test_model_doc_parameter_table_matches_the_schema():
+    block = MODEL.split("<!-- parameters:start -->")[1].split("<!-- parameters:end -->")[0].strip()
+    assert block == parameter_table_markdown()
+    for p in PARAMETERS:
+        assert f"`{p.name}`" in MODEL
+
+
+def test_every_guess_or_sourced_parameter_has_a_source():
+    for p in PARAMETERS:
+        if p.status != "setting":
+            assert p.source, p.name
+
+
+def test_readme_names_every_command_and_both_quick_start_commands():
+    for name in cli.commands:
+        assert f"bubblesim {name}" in README
+    assert "pip install . && bubblesim run scenarios/baseline.toml" in README
+    assert 'pip install -e ".[test]" && python -m pytest' in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install --quiet -e ".[test]"' in ci and "python -m pytest" in ci
+
+
+def test_readme_figure_exists():
+    for img in re.findall(r"\]\((docs/img/[^)]+)\)", README):
+        assert (ROOT / img).exists(), img
+
+
+ROWS = re.findall(r"^\| (\w+) \| ([\d.]+)% \| ([\d.]+)% \| ([\d.]+)% \|$", README, re.M)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
+def test_readme_odds_table_is_what_the_scenarios_give(row):
+    name, ai20, mkt20, fall20 = row
+    r = simulate(load_scenario(SCENARIOS / f"{name}.toml"))
+    got = [r.estimate("ai", 0.2), r.estimate("market", 0.2), r.estimate("market", 0.2, "fall")]
+    assert [f"{100 * e.probability:.1f}" for e in got] == [ai20, mkt20, fall20]
+
+
+def test_readme_table_covers_all_bundled_scenarios():
+    assert {r[0] for r in ROWS} == {p.stem for p in SCENARIOS.glob("*.toml")}

@@ -1,0 +1,46 @@
+"""Exact tests of the metric functions on hand-made arrays."""
+
+import numpy as np
+import pytest
+
+from bubblesim.metrics import (
+    first_crossing,
+    max_drawdown,
+    proportion,
+    running_drawdown,
+    wilson_interval,
+)
+
+
+def test_running_drawdown_by_hand():
+    levels = np.array([[100.0, 120.0, 90.0, 130.0, 104.0]])
+    np.testing.assert_allclose(running_drawdown(levels), [[0, 0, 0.25, 0, 0.2]])
+    np.testing.assert_allclose(max_drawdown(levels), [0.25])
+    # time-major layout
+    np.testing.assert_allclose(max_drawdown(levels.T, axis=0), [0.25])
+
+
+def test_first_crossing_and_never():
+    dd = np.array([[0.0, 0.05, 0.12, 0.3], [0.0, 0.01, 0.02, 0.03]])
+    np.testing.assert_array_equal(first_crossing(dd, 0.1), [2, -1])
+    np.testing.assert_array_equal(first_crossing(dd.T, 0.3, axis=0), [3, -1])
+
+
+def test_one_point_paths_never_draw_down():
+    assert max_drawdown(np.array([[100.0]]))[0] == 0.0
+
+
+def test_wilson_interval_known_values():
+    # Wilson 95% interval for 3 of 10 (Newcombe 1998, table I): 0.1078 to 0.6032
+    lo, hi = wilson_interval(3, 10)
+    assert lo == pytest.approx(0.1078, abs=1e-4) and hi == pytest.approx(0.6032, abs=1e-4)
+    lo, hi = wilson_interval(0, 20)
+    assert lo == 0.0 and hi == pytest.approx(0.1611, abs=1e-4)
+
+
+def test_proportion_has_standard_error_and_interval():
+    est = proportion(np.array([True] * 30 + [False] * 70))
+    assert est.probability == 0.3
+    assert est.std_error == pytest.approx(np.sqrt(0.3 * 0.7 / 100))
+    assert est.ci_low < 0.3 < est.ci_high
+    assert est.paths_for_std_error(0.01) == 2100
