@@ -165,7 +165,7 @@ def save_fan_figure(
         title=f"{_LABELS.get(variable, description)}: {sc.name}",
         caption=f"scenario {sc.name} · {result.paths:,} paths · seed {result.seed} · "
         f"{sc.steps_per_year} steps/year · bubblesim {__version__} · bands 5-95, 15-85, 25-75, 35-65, 45-55%",
-        ylabel=f"{description} ({unit})",
+        ylabel=f"{description} [{unit}]",
         log=(variable in LOG_SCALE_VARIABLES) if log is None else log,
         cumulative=cumulative,
     )
