@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
+from scipy import stats
 
 from .shocks import Shocks
 
@@ -20,8 +21,8 @@ __all__ = ["ModelOptions", "run_model", "poisson_from_uniform", "STATE_VARIABLES
 #: Level of the AI index, the rest of the market and the broad market at the start.
 INDEX_START = 100.0
 
-#: Poisson inversion stops after this many events in one step.
-POISSON_CAP = 400
+#: Poisson means up to this are inverted by summing the pmf; larger ones use scipy's exact inverse CDF.
+POISSON_SUM_LIMIT = 30.0
 
 #: State variables recorded at every grid point: name -> (unit, description).
 STATE_VARIABLES: dict[str, tuple[str, str]] = {
@@ -67,7 +68,9 @@ DEFAULT_OPTIONS = ModelOptions()
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
 
-    Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path.
+    Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path. Means up
+    to :data:`POISSON_SUM_LIMIT` sum the pmf term by term (fast, the usual case); larger means use
+    ``scipy.stats.poisson.ppf``, which is exact too.
 
     Parameters
     ----------
@@ -77,16 +80,24 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         Poisson means (broadcast with ``u``), >= 0.
     """
     u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
-    pmf = np.exp(-mean)
+    large = mean > POISSON_SUM_LIMIT
+    small_mean = np.where(large, 0.0, mean)
+    pmf = np.exp(-small_mean)
     cdf = pmf.copy()
     count = np.zeros(u.shape)
-    for k in range(1, POISSON_CAP + 1):
-        above = u > cdf
+    k = 0
+    while True:
+        above = (u > cdf) & ~large
         if not above.any():
             break
+        k += 1
         count += above
-        pmf = pmf * mean / k
+        pmf = pmf * small_mean / k
         cdf = cdf + pmf
+        if k > 4 * POISSON_SUM_LIMIT + 100:  # cdf stuck just below u by rounding
+            break
+    if large.any():
+        count[large] = stats.poisson.ppf(u[large], mean[large])
     return count
 
 
@@ -129,6 +140,10 @@ def run_model(
     theta = p["gpu_demand.mean_reversion"]
     s_g = p["gpu_demand.growth_volatility"]
     s_q = p["gpu_demand.volatility"]
+    ou_decay = np.exp(-theta * dt)
+    ou_sd = np.sqrt(
+        np.where(theta > 0, -np.expm1(-2 * theta * dt) / (2 * np.where(theta > 0, theta, 1.0)), dt)
+    )
     lam_eff = p["gpu_demand.efficiency_shock_rate"]
     ln_gain = np.log(p["gpu_demand.efficiency_gain"])
     jevons = p["gpu_demand.jevons"]
@@ -266,7 +281,8 @@ def run_model(
         d_ln_eff = -(1.0 - jevons) * ln_gain * n_eff
         # compute demand moved by the efficiency shocks: eta cut net of Jevons, plus price response
         d_compute_shock = d_ln_eff + elasticity * passthrough * ln_gain * n_eff
-        growth = growth + theta * (g_long - growth) * dt + s_g * sqdt * sh["demand_growth"][k]
+        # exact Ornstein-Uhlenbeck transition (stable for any theta * dt)
+        growth = g_long + (growth - g_long) * ou_decay + s_g * ou_sd * sh["demand_growth"][k]
         ln_price = ln_price + d_ln_price
         ln_usage = ln_usage + d_ln_usage
         ln_eff = ln_eff + d_ln_eff

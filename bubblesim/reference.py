@@ -11,17 +11,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .model import DEFAULT_OPTIONS, INDEX_START, POISSON_CAP, STATE_VARIABLES, ModelOptions
+from scipy import stats
+
+from .model import DEFAULT_OPTIONS, INDEX_START, POISSON_SUM_LIMIT, STATE_VARIABLES, ModelOptions
 
 __all__ = ["reference_path", "poisson_inverse"]
 
 
 def poisson_inverse(u: float, mean: float) -> int:
     """The smallest ``n`` with ``u <= F(n; mean)`` (inverse of the Poisson CDF)."""
+    if mean > POISSON_SUM_LIMIT:
+        return int(stats.poisson.ppf(u, mean))
     pmf = math.exp(-mean)
     cdf = pmf
     n = 0
-    while u > cdf and n < POISSON_CAP:
+    while u > cdf and n <= 4 * POISSON_SUM_LIMIT + 100:
         n += 1
         pmf = pmf * mean / n
         cdf += pmf
@@ -169,12 +173,16 @@ def reference_path(
             d_ln_eff
             + P["llm_price.elasticity"] * P["gpu_demand.price_passthrough"] * ln_gain * n_eff
         )
+        # exact Ornstein-Uhlenbeck transition of the demand growth rate
+        theta = P["gpu_demand.mean_reversion"]
+        g_long = math.log(1 + P["gpu_demand.long_run_growth"])
+        ou_sd = (
+            math.sqrt(-math.expm1(-2 * theta * dt) / (2 * theta)) if theta > 0 else math.sqrt(dt)
+        )
         growth = (
-            growth
-            + P["gpu_demand.mean_reversion"]
-            * (math.log(1 + P["gpu_demand.long_run_growth"]) - growth)
-            * dt
-            + P["gpu_demand.growth_volatility"] * math.sqrt(dt) * shocks["demand_growth"][k]
+            g_long
+            + (growth - g_long) * math.exp(-theta * dt)
+            + P["gpu_demand.growth_volatility"] * ou_sd * shocks["demand_growth"][k]
         )
         ln_price += d_ln_price
         ln_usage += d_ln_usage

@@ -17,14 +17,21 @@ import pandas as pd
 from ._version import __version__
 from .metrics import QUANTILES, Estimate, first_crossing, proportion, running_drawdown
 from .model import STATE_VARIABLES, ModelOptions, run_model
-from .rng import blocks
+from .rng import BLOCK_SIZE, blocks
 from .scenario import Scenario, ScenarioError
 from .shocks import draw_parameters, draw_shocks, schedule
 
-__all__ = ["simulate", "SimulationResult", "MEMORY_LIMIT_BYTES", "INDICES", "model_inputs"]
+__all__ = [
+    "simulate",
+    "SimulationResult",
+    "MEMORY_LIMIT_BYTES",
+    "INDICES",
+    "model_inputs",
+    "NumericalError",
+]
 
-#: Per-step states are kept (float32) for quantiles; runs needing more than this are refused.
-MEMORY_LIMIT_BYTES = 8 * 1024**3
+#: Per-step states are kept (float64) for quantiles; runs needing more than this are refused.
+MEMORY_LIMIT_BYTES = 10 * 1024**3
 
 #: The two equity indices on which corrections are measured.
 INDICES = {"ai": "ai_index", "market": "market"}
@@ -51,11 +58,37 @@ def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
     return params, schedules, shocks, scenario.dt, options
 
 
+class NumericalError(ScenarioError):
+    """A state variable overflowed or became NaN: the inputs drive the model out of range."""
+
+
+def check_finite(scenario: Scenario, states: dict[str, np.ndarray], first_path: int = 0) -> None:
+    """Raise :class:`NumericalError` naming the variable, step, date and path of the earliest non-finite value."""
+    first = None  # (step, variable order, variable, path)
+    for order, name in enumerate(STATE_VARIABLES):
+        bad = ~np.isfinite(states[name])
+        if bad.any():
+            step, path = np.argwhere(bad)[0]
+            if first is None or step < first[0]:
+                first = (step, order, name, path)
+    if first is not None:
+        step, _, name, path = first
+        raise NumericalError(
+            scenario.path,
+            None,
+            f"scenario {scenario.name!r}: {name} became {states[name][step, path]} at step {step} "
+            f"({scenario.dates()[step]}) on path {first_path + path}; the inputs drive the model "
+            "out of floating-point range (look at extreme rates, elasticities or hazards)",
+        )
+
+
 def _run_block(
     args: tuple[Scenario, int, int, int],
 ) -> tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]:
     scenario, block, n_paths, seed = args
-    states = run_model(*model_inputs(scenario, block, n_paths, seed))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        states = run_model(*model_inputs(scenario, block, n_paths, seed))
+    check_finite(scenario, states, first_path=block * BLOCK_SIZE)
     reductions: dict[str, np.ndarray] = {}
     for key, var in INDICES.items():
         levels = states[var]  # (n_points, n_paths)
@@ -66,7 +99,7 @@ def _run_block(
         for j, thr in enumerate(scenario.thresholds):
             reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
             reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
-    return block, reductions, {k: v.astype(np.float32) for k, v in states.items()}
+    return block, reductions, states
 
 
 @dataclass
@@ -76,7 +109,7 @@ class SimulationResult:
     Attributes
     ----------
     states : dict
-        State variable -> float32 array of shape ``(n_steps + 1, paths)`` (time-major).
+        State variable -> float64 array of shape ``(n_steps + 1, paths)`` (time-major).
     reductions : dict
         Per-path summaries, e.g. ``"ai.max_drawdown"`` (fractions) and
         ``"market.first_drawdown.0"`` (grid index of the first drawdown past threshold 0, -1 if none).
@@ -186,7 +219,7 @@ class SimulationResult:
             raise KeyError(
                 f"unknown variable {variable!r}; expected one of {', '.join(self.states)}"
             )
-        values = np.quantile(self.states[variable], qs, axis=1, method="linear").T.astype(float)
+        values = np.quantile(self.states[variable], qs, axis=1).T
         return pd.DataFrame(
             values,
             index=pd.DatetimeIndex(pd.to_datetime(self.dates), name="date"),
@@ -208,7 +241,7 @@ class SimulationResult:
 
 def estimate_memory(scenario: Scenario, paths: int) -> int:
     """Bytes held for per-step states of a run of ``paths`` paths."""
-    return paths * (scenario.n_steps + 1) * len(STATE_VARIABLES) * 4
+    return paths * (scenario.n_steps + 1) * len(STATE_VARIABLES) * 8
 
 
 def simulate(
