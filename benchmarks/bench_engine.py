@@ -72,8 +72,8 @@ def main():
     )
     print(f"engine, 2 workers    {t_two:8.3f} s   speed-up {t_eng / t_two:4.2f}x over 1 worker")
     print(
-        f"peak memory (RSS)    {peak_mb:8.0f} MB  (per-step states kept as float32: "
-        f"{args.paths * (n_steps + 1) * 16 * 4 / 1e6:,.0f} MB of it)"
+        f"peak memory (RSS)    {peak_mb:8.0f} MB  (per-step states kept as float64: "
+        f"{args.paths * (n_steps + 1) * 16 * 8 / 1e6:,.0f} MB of it)"
     )
 
 

@@ -52,7 +52,9 @@ def valid_distribution(p):
             lambda x, y: {"dist": "uniform", "low": min(x, y), "high": max(x, y) + 1e-9}, a, a
         ).filter(lambda d: p.contains(d["high"])),
         st.builds(
-            lambda x, y, z: dict(zip(("low", "mode", "high"), sorted((x, y, z))), dist="pert"),
+            lambda x, y, z: dict(
+                zip(("low", "mode", "high"), sorted((x, y, z)), strict=True), dist="pert"
+            ),
             a,
             a,
             a,
