@@ -213,12 +213,12 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:
             path, "extends", f"{parent_ref!r} is a folder; expected a scenario file"
         )
     parent = _read_with_extends(parent_path, chain + (resolved_path,))
-    merged = _merge(parent, data, path)
+    merged = _merge(parent, data)
     merged["__file__"] = str(path)
     return merged
 
 
-def _merge(parent: dict, child: dict, child_path: Path) -> dict:
+def _merge(parent: dict, child: dict) -> dict:
     """Child overrides parent key by key inside each section; values are replaced whole."""
     out = copy.deepcopy(parent)
     for section, content in child.items():

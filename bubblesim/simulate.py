@@ -84,7 +84,7 @@ def check_finite(scenario: Scenario, states: dict[str, np.ndarray], first_path: 
 
 def _run_block(
     args: tuple[Scenario, int, int, int],
-) -> tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]:
+) -> tuple[int, int, dict[str, np.ndarray], dict[str, np.ndarray]]:
     scenario, block, n_paths, seed = args
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         states = run_model(*model_inputs(scenario, block, n_paths, seed))
@@ -99,7 +99,7 @@ def _run_block(
         for j, thr in enumerate(scenario.thresholds):
             reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
             reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
-    return block, reductions, states
+    return block, n_paths, reductions, states
 
 
 @dataclass
@@ -289,7 +289,7 @@ def simulate(
     def collect(item):
         nonlocal done
         parts.append(item)
-        done += item[1][next(iter(item[1]))].size
+        done += item[1]
         if progress is not None:
             progress(done, n)
 
@@ -301,8 +301,8 @@ def simulate(
             for item in pool.map(_run_block, jobs):
                 collect(item)
     parts.sort(key=lambda item: item[0])
-    reductions = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
-    states = {k: np.concatenate([p[2][k] for p in parts], axis=1) for k in parts[0][2]}
+    reductions = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
+    states = {k: np.concatenate([p[3][k] for p in parts], axis=1) for k in parts[0][3]}
     return SimulationResult(
         scenario=scenario,
         paths=n,
