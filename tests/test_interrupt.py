@@ -29,6 +29,8 @@ def test_sigint_during_run_stops_cleanly(in_tmp):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a terminal's foreground job: SIGINT at its default (a background CI shell may ignore it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     started = threading.Event()
     lines: list[str] = []
@@ -41,9 +43,14 @@ def test_sigint_during_run_stops_cleanly(in_tmp):
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
-    assert started.wait(120), "no progress line appeared: " + "".join(lines)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(60) == 130
+    try:
+        assert started.wait(120), "no progress line appeared: " + "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     reader.join(10)
     assert any("Interrupted" in line for line in lines), lines
     assert "Traceback" not in "".join(lines)
