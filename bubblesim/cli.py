@@ -142,6 +142,54 @@ def simulation_options(f):
     return wrapper
 
 
+def _output_folder(out: Path | None, default: Path, force: bool) -> Path:
+    """The folder a command writes: ``--out``, or ``default`` (the next free ``default-N`` unless --force).
+
+    Checked before any work is done: an existing folder holding files is refused without --force.
+    """
+    from .report import free_folder
+
+    target = out if out is not None else (default if force else free_folder(default))
+    if target.exists() and not target.is_dir():
+        raise BubblesimError(f"--out: {target} exists and is not a folder")
+    if target.exists() and any(target.iterdir()) and not force:
+        raise BubblesimError(
+            f"--out: {target} already holds files; use --force to replace it or choose another --out"
+        )
+    return target
+
+
+def _publish(target: Path, force: bool, write) -> None:
+    """Run ``write(staging_folder)`` and move the folder into place in one rename."""
+    from .report import OutputExistsError, staged_folder
+
+    try:
+        with staged_folder(target, force=force) as staging:
+            write(staging)
+    except OutputExistsError as exc:
+        raise BubblesimError(str(exc)) from None
+
+
+def output_options(f):
+    """--out and --force."""
+
+    @click.option(
+        "--out",
+        "-o",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Output folder [default: outputs/<name>, or the next free outputs/<name>-N].",
+    )
+    @click.option(
+        "--force", is_flag=True, help="Replace the output folder if it already holds files."
+    )
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
 @click.group(cls=BubblesimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bubblesim")
 def cli():
@@ -155,6 +203,9 @@ def cli():
     Examples:
       bubblesim run scenarios/baseline.toml
       bubblesim run scenarios/baseline.toml --paths 100000 --seed 7 --out outputs/big
+      bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml
+      bubblesim batch scenarios/
+      bubblesim fan outputs/baseline --variable ai_revenue
       bubblesim validate scenarios/*.toml
     """
 
@@ -185,10 +236,7 @@ def run(scenario, paths, seed, workers, quiet, out, force):
       bubblesim run scenarios/baseline.toml --out outputs/baseline --force
     """
     from .report import (
-        OutputExistsError,
-        free_folder,
         safe_name,
-        staged_folder,
         terminal_table,
         write_run,
     )
@@ -196,24 +244,10 @@ def run(scenario, paths, seed, workers, quiet, out, force):
 
     sc = _load(scenario)
     sc = sc.with_overrides(paths=paths, seed=seed)
-    if out is None:
-        base = Path("outputs") / safe_name(sc.name)
-        target = base if force else free_folder(base)
-    else:
-        target = out
-    if target.exists() and not target.is_dir():
-        raise BubblesimError(f"--out: {target} exists and is not a folder")
-    if target.exists() and any(target.iterdir()) and not force:
-        raise BubblesimError(
-            f"--out: {target} already holds files; use --force to replace it or choose another --out"
-        )
+    target = _output_folder(out, Path("outputs") / safe_name(sc.name), force)
     progress = Progress(f"simulating {sc.name}", enabled=not quiet)
     result = simulate(sc, workers=workers, progress=progress)
-    try:
-        with staged_folder(target, force=force) as staging:
-            write_run(result, staging)
-    except OutputExistsError as exc:
-        raise BubblesimError(str(exc)) from None
+    _publish(target, force, lambda staging: write_run(result, staging))
     if not quiet:
         click.echo(terminal_table(result))
         click.echo(
@@ -254,6 +288,168 @@ def validate(scenarios, brief):
             )
     if failed:
         raise BubblesimError(f"{failed} of {len(scenarios)} scenario files are invalid")
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=str))
+@simulation_options
+@output_options
+def compare(scenarios, paths, seed, workers, quiet, out, force):
+    """Run SCENARIOS side by side on common random numbers; the first is the reference.
+
+    Every scenario is simulated with the same paths and seed (by default the first file's), so
+    path i sees the same shocks in each and the difference to the reference is measured path by
+    path, with a paired 95% interval far narrower than that of independent runs.
+
+    Writes comparison.csv, comparison.json, report.html and figures (PNG and SVG): overlaid fans
+    of the AI index and the market, cumulative odds by date, and odds per scenario.
+
+    \b
+    Examples:
+      bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml scenarios/soft_landing.toml
+      bubblesim compare scenarios/baseline.toml scenarios/funding_crunch.toml -n 50000 -o outputs/crunch
+    """
+    from .compare import compare as run_compare
+    from .report import comparison_terminal_table, write_comparison
+
+    loaded = [_load(p) for p in scenarios]
+    first = loaded[0].with_overrides(paths=paths, seed=seed)
+    for sc in loaded[1:]:
+        sc.with_overrides(paths=first.paths, seed=first.seed)  # same limits as the reference
+    target = _output_folder(out, Path("outputs") / "compare", force)
+
+    def progress(done, total, name):
+        if not quiet:
+            click.echo(f"[{done}/{total}] {name}: done", err=True)
+
+    comparison = run_compare(
+        loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
+    )
+    _publish(target, force, lambda staging: write_comparison(comparison, staging))
+    if not quiet:
+        click.echo(comparison_terminal_table(comparison))
+        click.echo(
+            f"\n  wrote {target}/: comparison.csv, comparison.json, report.html, compare_*.png/.svg"
+        )
+
+
+def _scenario_files(items: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """Expand folders (their *.toml) and glob patterns; return files and problems."""
+    import glob
+
+    files: list[Path] = []
+    problems: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(p.glob("*.toml"))
+            if not found:
+                problems.append(f"{item}: no .toml files in this folder")
+            files += found
+        elif p.exists():
+            files.append(p)
+        else:
+            found = sorted(Path(x) for x in glob.glob(item))
+            if not found:
+                problems.append(f"{item}: no such file, and no files match it as a pattern")
+            files += [f for f in found if f.is_file()]
+    unique = list(dict.fromkeys(files))
+    return unique, problems
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True, metavar="DIR_OR_GLOB...")
+@simulation_options
+@output_options
+def batch(items, paths, seed, workers, quiet, out, force):
+    """Run every scenario file found in folders, files or glob patterns.
+
+    Each scenario gets its own sub-folder (the files of `bubblesim run`), and the batch folder
+    gets batch.csv (one row per scenario and metric), batch_odds.png/.svg and report.html.
+    --paths and --seed override every file's own values. A file that fails validation (or whose
+    numbers overflow) is reported and skipped; the others still run, and the exit code is 1.
+
+    \b
+    Examples:
+      bubblesim batch scenarios/
+      bubblesim batch "scenarios/*_shock.toml" scenarios/baseline.toml -n 20000 -o outputs/shocks
+    """
+    from .report import batch_terminal_table, safe_name, write_batch
+    from .simulate import simulate
+
+    files, failures = _scenario_files(items)
+    loaded = []
+    for f in files:
+        try:
+            loaded.append(load_scenario(f).with_overrides(paths=paths, seed=seed))
+        except ScenarioError as exc:
+            failures.append(str(exc))
+            click.echo(f"skipped: {exc}", err=True)
+    if not loaded:
+        raise BubblesimError(
+            "no valid scenario files to run" + (f" ({failures[0]})" if failures else "")
+        )
+    target = _output_folder(out, Path("outputs") / "batch", force)
+    results, folders = [], []
+    for i, sc in enumerate(loaded, 1):
+        label = f"[{i}/{len(loaded)}] {sc.name}"
+        if not quiet:
+            click.echo(f"{label}: {sc.paths:,} paths, seed {sc.seed}", err=True)
+        try:
+            result = simulate(sc, workers=workers, progress=Progress(label, enabled=not quiet))
+        except ScenarioError as exc:
+            failures.append(str(exc))
+            click.echo(f"skipped: {exc}", err=True)
+            continue
+        results.append(result)
+        name = safe_name(sc.name)
+        while name in folders:
+            name += "_"
+        folders.append(name)
+    if not results:
+        raise BubblesimError("every scenario failed; nothing written")
+    _publish(target, force, lambda staging: write_batch(results, folders, staging, failures))
+    if not quiet:
+        click.echo(batch_terminal_table(results))
+        click.echo(
+            f"\n  wrote {target}/: batch.csv, batch_odds.png/.svg, report.html and one folder per scenario"
+        )
+    if failures:
+        click.echo(f"{len(failures)} item(s) failed and were skipped; see above", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("result_dir", type=click.Path(path_type=Path))
+@click.option("--variable", "-v", required=True, help="State variable to draw (see quantiles.csv).")
+@click.option(
+    "--log/--no-log", default=None, help="Log scale on y [default: log for revenue, demand, price]."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Figure file, .png or .svg [default: RESULT_DIR/fan_<variable>.png].",
+)
+def fan(result_dir, variable, log, out):
+    """Redraw the fan chart of any state variable from a finished run, without simulating.
+
+    Reads RESULT_DIR/quantiles.csv (and summary.json and correction_by_date.csv for the caption
+    and, for ai_index and market, the correction strip). The figure file is replaced if it exists.
+
+    \b
+    Examples:
+      bubblesim fan outputs/baseline --variable ai_revenue
+      bubblesim fan outputs/baseline -v coverage --log -o coverage.svg
+    """
+    from .fanfile import draw_fan_from_folder
+
+    try:
+        path = draw_fan_from_folder(result_dir, variable, log=log, out=out)
+    except (FileNotFoundError, ValueError) as exc:
+        raise BubblesimError(str(exc)) from None
+    click.echo(f"wrote {path}")
 
 
 def main():  # console-script entry point

@@ -79,7 +79,8 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     denom = 1 + z * z / n
     centre = (phat + z * z / (2 * n)) / denom
     half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # mathematically the interval contains phat; keep it so under rounding (p = 0 or 1)
+    return (max(0.0, min(centre - half, phat)), min(1.0, max(centre + half, phat)))
 
 
 def proportion(hits: np.ndarray) -> Estimate:
@@ -121,3 +122,54 @@ def first_crossing(series: np.ndarray, threshold: float, axis: int = -1) -> np.n
     reached = np.asarray(series) >= threshold
     idx = np.argmax(reached, axis=axis)
     return np.where(reached.any(axis=axis), idx, -1)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """P(other) - P(reference) with a 95% interval.
+
+    ``std_error``/``ci_*`` are paired (from the per-path differences, valid on common random
+    numbers); ``independent_*`` treat the two estimates as independent, for comparison.
+    """
+
+    difference: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    independent_std_error: float
+    independent_ci_low: float
+    independent_ci_high: float
+    paired: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def paired_difference(reference: np.ndarray, other: np.ndarray, paired: bool = True) -> Difference:
+    """Difference of two hit rates measured on the same paths (common random numbers).
+
+    Parameters
+    ----------
+    reference, other : ndarray of bool, shape (n_paths,)
+        Per-path outcomes; path ``i`` of both saw the same shocks when ``paired``.
+    paired : bool
+        False when the paths are not coupled (then the paired interval is the independent one).
+    """
+    a = np.asarray(reference, dtype=float)
+    b = np.asarray(other, dtype=float)
+    diff = b.mean() - a.mean()
+    ind_se = math.sqrt(a.mean() * (1 - a.mean()) / a.size + b.mean() * (1 - b.mean()) / b.size)
+    if paired and a.size == b.size and a.size > 1:
+        se = float(np.std(b - a, ddof=1) / math.sqrt(a.size))
+    else:
+        se = ind_se
+    return Difference(
+        float(diff),
+        se,
+        float(diff - Z95 * se),
+        float(diff + Z95 * se),
+        ind_se,
+        float(diff - Z95 * ind_se),
+        float(diff + Z95 * ind_se),
+        bool(paired),
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._version import __version__
 from .rng import BLOCK_SIZE
 from .simulate import INDICES, SimulationResult
 
@@ -23,6 +24,11 @@ __all__ = [
     "write_run",
     "safe_name",
     "free_folder",
+    "write_comparison",
+    "comparison_terminal_table",
+    "write_batch",
+    "batch_table",
+    "batch_terminal_table",
     "OutputExistsError",
 ]
 
@@ -215,3 +221,181 @@ def terminal_table(result: SimulationResult) -> str:
         f"  median largest drawdown: AI {mdd_ai['q50']:.0%}, market {mdd['q50']:.0%}",
     ]
     return "\n".join(lines)
+
+
+def _runs(results) -> list[dict]:
+    return [
+        {
+            "name": r.scenario.name,
+            "file": r.scenario.path,
+            "paths": r.paths,
+            "seed": r.seed,
+            "sha256": r.scenario.sha256,
+            "description": r.scenario.description,
+        }
+        for r in results
+    ]
+
+
+def write_comparison(comparison, folder: Path) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.json``, the figures (PNG and SVG) and ``report.html``."""
+    from . import plots
+    from .report_html import render_report
+
+    folder = Path(folder)
+    table = comparison.table()
+    written = []
+    path = folder / "comparison.csv"
+    _atomic_write_text(path, table.to_csv(index=False))
+    written.append(path)
+    doc = {
+        "version": __version__,
+        "reference": comparison.names[0],
+        "paths": comparison.reference.paths,
+        "seed": comparison.reference.seed,
+        "scenarios": _runs(comparison.results),
+        "metrics": table.to_dict(orient="records"),
+    }
+    path = folder / "comparison.json"
+    _atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
+    written.append(path)
+    figures = plots.comparison_figures(comparison, folder)
+    written += figures
+    captions = {
+        "compare_odds": "P(drawdown) per scenario with 95% intervals",
+        "compare_cumulative": "Cumulative probability of a correction by date, with 95% bands",
+        "compare_fan_ai_index": "AI index: median, 25-75% and 5-95% bands per scenario",
+        "compare_fan_market": "Broad market: median, 25-75% and 5-95% bands per scenario",
+    }
+    html = render_report(
+        title="bubblesim comparison: " + " vs ".join(comparison.names),
+        scenarios=[r.scenario for r in comparison.results],
+        runs=_runs(comparison.results),
+        odds=table,
+        figures=[(folder / f"{stem}.png", cap) for stem, cap in captions.items()],
+        with_difference=len(comparison.results) > 1,
+    )
+    path = folder / "report.html"
+    _atomic_write_text(path, html)
+    written.append(path)
+    return written
+
+
+def comparison_terminal_table(comparison) -> str:
+    """Odds per scenario and the paired difference to the reference, as plain text."""
+    table = comparison.table()
+    names = comparison.names
+    width = max(12, *(len(n) for n in names))
+    ref = comparison.reference
+    lines = [
+        f"{len(names)} scenarios on common random numbers: {ref.paths:,} paths, seed {ref.seed}; "
+        f"reference {names[0]}",
+        "",
+        f"  {'index':<7}{'event':<24}{'scenario':<{width + 2}}{'probability':>11}  {'95% interval':<17}"
+        f"{'difference':>11}  {'paired 95%':<17}",
+    ]
+    for (name, index, thr), sub in table.groupby(["name", "index", "threshold"], sort=False):
+        event = ("drawdown >= " if name == "drawdown" else "below start >= ") + f"{thr:.0%}"
+        for _, r in sub.iterrows():
+            diff = "" if r["scenario"] == names[0] else f"{100 * r['difference']:+9.1f} pts"
+            ci = (
+                ""
+                if r["scenario"] == names[0]
+                else f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]"
+            )
+            lines.append(
+                f"  {('AI' if index == 'ai' else 'market'):<7}{event:<24}{r['scenario']:<{width + 2}}"
+                f"{_pct(r['probability']):>11}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
+            )
+        lines.append("")
+    if not all(comparison.paired(r) for r in comparison.results):
+        lines.append(
+            "  note: some scenarios differ in time grid; their differences use independent intervals"
+        )
+    return "\n".join(lines).rstrip()
+
+
+def batch_table(results) -> pd.DataFrame:
+    """One row per scenario and metric."""
+    rows = []
+    for r in results:
+        for m in r.metrics():
+            rows.append(
+                {
+                    "scenario": r.scenario.name,
+                    "file": r.scenario.path,
+                    "paths": r.paths,
+                    "seed": r.seed,
+                    "scenario_sha256": r.scenario.sha256,
+                    **{
+                        k: m[k]
+                        for k in (
+                            "name",
+                            "index",
+                            "threshold",
+                            "probability",
+                            "std_error",
+                            "ci_low",
+                            "ci_high",
+                        )
+                    },
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def batch_terminal_table(results) -> str:
+    """The headline odds of every scenario of a batch, one line each (the largest threshold)."""
+    lines = [
+        f"\n  {'scenario':<24}{'AI drawdown':>16}{'market drawdown':>18}{'market below start':>21}"
+    ]
+    for r in results:
+        t = max(r.scenario.thresholds)
+        cells = [
+            f"{_pct(r.estimate('ai', t).probability)} (>={t:.0%})",
+            f"{_pct(r.estimate('market', t).probability)} (>={t:.0%})",
+            f"{_pct(r.estimate('market', t, 'fall').probability)} (>={t:.0%})",
+        ]
+        lines.append(f"  {r.scenario.name:<24}{cells[0]:>16}{cells[1]:>18}{cells[2]:>21}")
+    return "\n".join(lines)
+
+
+def write_batch(results, folders: list[str], folder: Path, failures: list[str]) -> list[Path]:
+    """Write every run into its own sub-folder, plus ``batch.csv``, the odds chart and ``report.html``."""
+    from . import plots
+    from .report_html import render_report
+
+    folder = Path(folder)
+    written = []
+    for r, name in zip(results, folders, strict=True):
+        sub = folder / name
+        sub.mkdir()
+        written += write_run(r, sub)
+    table = batch_table(results)
+    path = folder / "batch.csv"
+    _atomic_write_text(path, table.to_csv(index=False))
+    written.append(path)
+    pyplot = plots._pyplot()
+    fig, axes = pyplot.subplots(1, 2, figsize=(11, 1.8 + 0.9 * len(results)), sharey=True)
+    for ax, index in zip(axes, ("ai", "market"), strict=True):
+        sub = table[(table["index"] == index) & (table["name"] == "drawdown")]
+        plots.plot_odds(
+            sub, ax=ax, title=f"{'AI index' if index == 'ai' else 'Broad market'}: P(drawdown)"
+        )
+    fig.tight_layout()
+    written += plots.save_figure(fig, folder / "batch_odds")
+    notes = f"; {len(failures)} file(s) skipped: " + "; ".join(failures) if failures else ""
+    html = render_report(
+        title=f"bubblesim batch: {len(results)} scenarios",
+        scenarios=[r.scenario for r in results],
+        runs=_runs(results),
+        odds=table,
+        figures=[(folder / "batch_odds.png", "P(drawdown) per scenario with 95% intervals")]
+        + [(folder / n / "fan_market.png", f"{n}: broad market") for n in folders],
+        with_difference=False,
+        notes=notes,
+    )
+    path = folder / "report.html"
+    _atomic_write_text(path, html)
+    written.append(path)
+    return written

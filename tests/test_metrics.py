@@ -44,3 +44,10 @@ def test_proportion_has_standard_error_and_interval():
     assert est.std_error == pytest.approx(np.sqrt(0.3 * 0.7 / 100))
     assert est.ci_low < 0.3 < est.ci_high
     assert est.paths_for_std_error(0.01) == 2100
+
+
+def test_wilson_interval_contains_the_estimate_at_the_edges():
+    for n in (1, 7, 2000, 10_000, 123_457):
+        for s in (0, 1, n - 1, n):
+            lo, hi = wilson_interval(s, n)
+            assert lo <= s / n <= hi
