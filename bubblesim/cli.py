@@ -206,6 +206,7 @@ def cli():
       bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml
       bubblesim batch scenarios/
       bubblesim fan outputs/baseline --variable ai_revenue
+      bubblesim drawdowns nasdaq.csv --threshold 0.2
       bubblesim validate scenarios/*.toml
     """
 
@@ -450,6 +451,72 @@ def fan(result_dir, variable, log, out):
     except (FileNotFoundError, ValueError) as exc:
         raise BubblesimError(str(exc)) from None
     click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.option(
+    "--threshold",
+    "-t",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Smallest fall from a running peak to list (0.2 = 20%).",
+)
+@click.option(
+    "--column",
+    "-c",
+    default=None,
+    help="Column holding the closing price [default: found by name].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def drawdowns(prices, threshold, column, fmt):
+    """List every fall from a running peak in PRICES.csv that reached the threshold.
+
+    PRICES.csv holds dates and closing prices, e.g. a Yahoo Finance export
+    (Date,Open,High,Low,Close,Adj Close,Volume), FRED (observation_date,SP500) or Stooq. The date
+    and close columns are found by name (Close before Adj Close); --column picks another.
+    Columns of the result: peak_date, peak, trough_date, trough, depth (a negative fraction),
+    recovery_date (first close back at or above the peak; empty if none).
+
+    \b
+    Examples:
+      bubblesim drawdowns nasdaq.csv
+      bubblesim drawdowns sp500.csv --threshold 0.1 --format csv > sp500_corrections.csv
+      bubblesim drawdowns fred_sp500.csv --column SP500 --format json
+    """
+    from .history import PriceFileError, find_drawdowns, read_prices
+
+    try:
+        series = read_prices(prices, column=column)
+    except PriceFileError as exc:
+        raise BubblesimError(str(exc)) from None
+    table = find_drawdowns(series, threshold)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        first, last = series.index[0], series.index[-1]
+        click.echo(
+            f"{prices}: {len(series):,} closes ({series.name}), {first:%Y-%m-%d} to {last:%Y-%m-%d}; "
+            f"{len(table)} drawdown(s) of {threshold:.0%} or more"
+        )
+        if len(table):
+            click.echo(
+                f"\n  {'peak_date':<12}{'peak':>12}  {'trough_date':<12}{'trough':>12}{'depth':>9}  recovery_date"
+            )
+            for r in table.itertuples(index=False):
+                click.echo(
+                    f"  {r.peak_date:<12}{r.peak:>12,.2f}  {r.trough_date:<12}{r.trough:>12,.2f}"
+                    f"{100 * r.depth:>8.1f}%  {r.recovery_date or '(not yet)'}"
+                )
 
 
 def main():  # console-script entry point
