@@ -207,6 +207,8 @@ def cli():
       bubblesim batch scenarios/
       bubblesim fan outputs/baseline --variable ai_revenue
       bubblesim drawdowns nasdaq.csv --threshold 0.2
+      bubblesim calibrate nasdaq.csv --out scenarios/nasdaq_fit.toml
+      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
       bubblesim validate scenarios/*.toml
     """
 
@@ -517,6 +519,184 @@ def drawdowns(prices, threshold, column, fmt):
                     f"  {r.peak_date:<12}{r.peak:>12,.2f}  {r.trough_date:<12}{r.trough:>12,.2f}"
                     f"{100 * r.depth:>8.1f}%  {r.recovery_date or '(not yet)'}"
                 )
+
+
+def _read_prices(prices: Path, column: str | None):
+    from .history import PriceFileError, read_prices
+
+    try:
+        return read_prices(prices, column=column)
+    except PriceFileError as exc:
+        raise BubblesimError(str(exc)) from None
+
+
+FREQUENCY = click.Choice(["auto", "daily", "weekly", "monthly"])
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.option(
+    "--frequency",
+    "-f",
+    type=FREQUENCY,
+    default="auto",
+    show_default=True,
+    help="Return frequency to fit (auto: from the spacing of the dates).",
+)
+@click.option(
+    "--column",
+    "-c",
+    default=None,
+    help="Column holding the closing price [default: found by name].",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the scenario fragment here (.toml) [default: print it].",
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def calibrate(prices, frequency, column, out, force):
+    """Fit the market block to PRICES.csv: a Merton jump-diffusion by maximum likelihood.
+
+    Prints drift, volatility, jump intensity and jump-size distribution with standard errors,
+    and the log-likelihood against plain GBM; writes a scenario fragment (TOML) that a scenario
+    can `extends`, with the fitted values, standard errors and the data's date range as sources.
+
+    \b
+    Examples:
+      bubblesim calibrate nasdaq.csv --frequency daily --out scenarios/nasdaq_fit.toml
+      bubblesim calibrate sp500_monthly.csv
+    """
+    from .calibrate import fit_merton, scenario_fragment
+
+    if out is not None and out.exists() and not force:
+        raise BubblesimError(f"--out: {out} exists; use --force to replace it")
+    if out is not None and out.suffix.lower() != ".toml":
+        raise BubblesimError(f"--out: {out}: expected a .toml file name")
+    series = _read_prices(prices, column)
+    try:
+        fit = fit_merton(series, None if frequency == "auto" else frequency)
+    except ValueError as exc:
+        raise BubblesimError(f"{prices}: {exc}") from None
+    fragment = scenario_fragment(fit, Path(prices).name)
+    p, se = fit.params, fit.std_errors
+    kappa, kappa_se = fit.crash_size
+    click.echo(
+        f"{prices}: {fit.n_returns:,} {fit.frequency} log returns, {fit.start} to {fit.end}\n\n"
+        f"  {'parameter':<34}{'estimate':>10}{'s.e.':>10}\n"
+        f"  {'drift mu (1/yr)':<34}{p['mu']:>10.4f}{se['mu']:>10.4f}\n"
+        f"  {'volatility sigma (1/sqrt yr)':<34}{p['sigma']:>10.4f}{se['sigma']:>10.4f}\n"
+        f"  {'jump intensity lambda (1/yr)':<34}{p['lam']:>10.4f}{se['lam']:>10.4f}\n"
+        f"  {'jump log-size mean m_J':<34}{p['m_j']:>10.4f}{se['m_j']:>10.4f}\n"
+        f"  {'jump log-size sd d_J':<34}{p['d_j']:>10.4f}{se['d_j']:>10.4f}\n"
+        f"  {'crash size 1 - exp(m_J)':<34}{kappa:>10.4f}{kappa_se:>10.4f}\n\n"
+        f"  log-likelihood: Merton {fit.loglik:.2f}, GBM {fit.gbm_loglik:.2f} "
+        f"(GBM: mu {fit.gbm_params['mu']:.4f}, sigma {fit.gbm_params['sigma']:.4f}); "
+        f"LR statistic {fit.lr_statistic:.2f} on 3 extra parameters"
+    )
+    if out is None:
+        click.echo("\n" + fragment)
+    else:
+        from .report import _atomic_write_text
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(out, fragment)
+        click.echo(f'\n  wrote {out}: extend it from a scenario with  extends = "{out.name}"')
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.argument(
+    "more_thresholds", nargs=-1, type=click.FloatRange(0, 1, min_open=True, max_open=True)
+)
+@click.option(
+    "--window", "-w", default="1y", show_default=True, help="Window length: 1y, 18m, 26w, 252d."
+)
+@click.option(
+    "--threshold",
+    "-t",
+    "thresholds",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    multiple=True,
+    help="Drawdown threshold(s) [default: 0.1 0.2].",
+)
+@click.option("--frequency", "-f", type=FREQUENCY, default="auto", show_default=True)
+@click.option(
+    "--column",
+    "-c",
+    default=None,
+    help="Column holding the closing price [default: found by name].",
+)
+@click.option(
+    "--paths", "-n", type=click.IntRange(100, 2_000_000), default=10_000, show_default=True
+)
+@click.option(
+    "--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=20260101, show_default=True
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def backtest(prices, more_thresholds, window, thresholds, frequency, column, paths, seed, fmt):
+    """Historical frequency of a drawdown within rolling windows, beside the model's odds.
+
+    The model is bubblesim's market block calibrated on the same history (as `calibrate` does)
+    and simulated for the same window at the same step frequency. Historical intervals treat
+    the non-overlapping windows as the sample (overlapping windows are not independent).
+
+    \b
+    Examples:
+      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
+      bubblesim backtest nasdaq.csv -w 6m -t 0.2 --format csv
+    """
+    from .backtest import backtest as run_backtest
+    from .backtest import parse_window
+
+    thresholds = sorted(set(thresholds) | set(more_thresholds)) or [0.1, 0.2]
+    try:
+        years = parse_window(window)
+    except ValueError as exc:
+        raise BubblesimError(str(exc)) from None
+    series = _read_prices(prices, column)
+    try:
+        table, fit = run_backtest(
+            series,
+            years,
+            thresholds,
+            frequency=None if frequency == "auto" else frequency,
+            paths=paths,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise BubblesimError(f"{prices}: {exc}") from None
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+        return
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+        return
+    click.echo(
+        f"{prices}: {fit.frequency} closes {fit.start} to {fit.end}; window {window} "
+        f"({table['window_years'].iloc[0]:.3g} years); model: Merton fit (lambda {fit.params['lam']:.2f}/yr, "
+        f"sigma {fit.params['sigma']:.3f}), {paths:,} paths, seed {seed}\n"
+    )
+    click.echo(
+        f"  {'drawdown':<10}{'history':>9}  {'95% interval*':<17}{'windows':>9}{'model':>9}  95% interval"
+    )
+    for r in table.itertuples(index=False):
+        click.echo(
+            f"  >= {r.threshold:<7.0%}{100 * r.historical:>8.1f}%  [{100 * r.historical_ci_low:5.1f}%, "
+            f"{100 * r.historical_ci_high:5.1f}%]{r.windows:>9,}{100 * r.model:>8.1f}%  "
+            f"[{100 * r.model_ci_low:.1f}%, {100 * r.model_ci_high:.1f}%]"
+        )
+    click.echo(
+        f"\n  * from {table['independent_windows'].iloc[0]} non-overlapping windows (overlapping ones are correlated)"
+    )
 
 
 def main():  # console-script entry point
