@@ -46,7 +46,9 @@ class ScenarioError(ValueError):
         self.key = key
         self.message = message
         where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + message)
+        # one line always: a key or value may hold newlines or other control characters
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in where + message)
+        super().__init__(text)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,9 @@ def scenarios(draw):
     return data
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(scenarios())
 def test_accepted_or_rejected_cleanly(data):
     try:

@@ -245,3 +245,8 @@ def test_sources_reach_the_assumptions(tmp_path):
     a = {x["name"]: x for x in sc.assumptions()}
     assert a["llm_price.annual_decay"]["source"] == "Epoch AI"
     assert math.isclose(a["llm_price.annual_decay"]["value"]["value"], 40)
+
+
+def test_error_stays_one_line_with_control_characters_in_keys(tmp_path):
+    msg = _error(tmp_path, '[capex]\n"plan\\nscale" = 1\n')
+    assert "plan\\nscale" in msg
