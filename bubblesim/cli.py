@@ -190,6 +190,22 @@ def output_options(f):
     return wrapper
 
 
+column_option = click.option(
+    "--column",
+    "-c",
+    default=None,
+    help="Column holding the closing price [default: found by name].",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
 @click.group(cls=BubblesimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bubblesim")
 def cli():
@@ -216,14 +232,7 @@ def cli():
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @simulation_options
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder [default: outputs/<scenario name>, or the next free outputs/<name>-N].",
-)
-@click.option("--force", is_flag=True, help="Replace the output folder if it already holds a run.")
+@output_options
 def run(scenario, paths, seed, workers, quiet, out, force):
     """Simulate SCENARIO and write its odds, quantiles and fan charts.
 
@@ -465,19 +474,8 @@ def fan(result_dir, variable, log, out):
     show_default=True,
     help="Smallest fall from a running peak to list (0.2 = 20%).",
 )
-@click.option(
-    "--column",
-    "-c",
-    default=None,
-    help="Column holding the closing price [default: found by name].",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@column_option
+@format_option
 def drawdowns(prices, threshold, column, fmt):
     """List every fall from a running peak in PRICES.csv that reached the threshold.
 
@@ -543,12 +541,7 @@ FREQUENCY = click.Choice(["auto", "daily", "weekly", "monthly"])
     show_default=True,
     help="Return frequency to fit (auto: from the spacing of the dates).",
 )
-@click.option(
-    "--column",
-    "-c",
-    default=None,
-    help="Column holding the closing price [default: found by name].",
-)
+@column_option
 @click.option(
     "--out",
     "-o",
@@ -623,25 +616,14 @@ def calibrate(prices, frequency, column, out, force):
     help="Drawdown threshold(s) [default: 0.1 0.2].",
 )
 @click.option("--frequency", "-f", type=FREQUENCY, default="auto", show_default=True)
-@click.option(
-    "--column",
-    "-c",
-    default=None,
-    help="Column holding the closing price [default: found by name].",
-)
+@column_option
 @click.option(
     "--paths", "-n", type=click.IntRange(100, 2_000_000), default=10_000, show_default=True
 )
 @click.option(
     "--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=20260101, show_default=True
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def backtest(prices, more_thresholds, window, thresholds, frequency, column, paths, seed, fmt):
     """Historical frequency of a drawdown within rolling windows, beside the model's odds.
 

@@ -47,6 +47,9 @@ FAN_BANDS: tuple[tuple[float, float], ...] = (
 
 Z95 = 1.959963984540054
 
+#: The columns of an estimate in every output table.
+METRIC_FIELDS = ("probability", "std_error", "ci_low", "ci_high")
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -61,6 +64,10 @@ class Estimate:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def fields(self) -> dict[str, float]:
+        """``probability``, ``std_error``, ``ci_low``, ``ci_high``: the columns every table reports."""
+        return {k: getattr(self, k) for k in METRIC_FIELDS}
 
     def paths_for_std_error(self, target: float) -> int:
         """Paths needed for a standard error of ``target`` at this probability."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._version import __version__
+from .metrics import METRIC_FIELDS
 from .rng import BLOCK_SIZE
 from .simulate import INDICES, SimulationResult
 
@@ -113,19 +114,7 @@ def summary_dict(result: SimulationResult) -> dict:
         "end": str(dates[-1]),
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "metrics": [
-            {
-                k: row[k]
-                for k in (
-                    "name",
-                    "index",
-                    "threshold",
-                    "probability",
-                    "std_error",
-                    "ci_low",
-                    "ci_high",
-                    "paths_hit",
-                )
-            }
+            {k: row[k] for k in ("name", "index", "threshold", *METRIC_FIELDS, "paths_hit")}
             for row in result.metrics()
         ],
         "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
@@ -327,18 +316,7 @@ def batch_table(results) -> pd.DataFrame:
                     "paths": r.paths,
                     "seed": r.seed,
                     "scenario_sha256": r.scenario.sha256,
-                    **{
-                        k: m[k]
-                        for k in (
-                            "name",
-                            "index",
-                            "threshold",
-                            "probability",
-                            "std_error",
-                            "ci_low",
-                            "ci_high",
-                        )
-                    },
+                    **{k: m[k] for k in ("name", "index", "threshold", *METRIC_FIELDS)},
                 }
             )
     return pd.DataFrame(rows)

@@ -178,10 +178,7 @@ class SimulationResult:
                                 "label": label,
                                 "index": index,
                                 "threshold": thr,
-                                "probability": est.probability,
-                                "std_error": est.std_error,
-                                "ci_low": est.ci_low,
-                                "ci_high": est.ci_high,
+                                **est.fields(),
                                 "paths_hit": est.successes,
                             }
                         )

@@ -95,15 +95,7 @@ def expected_mdd(nu, sigma, T):
 
 def _check_mdd(x, sign, paths, sigma=0.2, T=1.0, steps_per_year=252, seed=3):
     nu = sign * math.sqrt(2 * sigma**2 * x / T)
-    sc = make_scenario(
-        scenario={"horizon_years": T, "steps_per_year": steps_per_year},
-        market={
-            "feedback": False,
-            "hazard_base": 0.0,
-            "ai_drift": nu + sigma**2 / 2,
-            "ai_volatility": sigma,
-        },
-    )
+    sc = gbm_scenario(steps_per_year, nu=nu, sigma=sigma, T=T)
     log_mdd = -np.log1p(-simulate(sc, paths=paths, seed=seed).reductions["ai.max_drawdown"])
     # discrete monitoring shortens the expected drawdown by about 2 * 0.5826 sigma sqrt(dt)
     expected = expected_mdd(nu, sigma, T) - 2 * BGK * sigma * math.sqrt(1 / steps_per_year)
@@ -173,16 +165,7 @@ def test_wilson_intervals_cover_at_the_nominal_rate():
     from scipy import stats
 
     nu, sigma, d = 0.05, 0.2, 0.1
-    sc = make_scenario(
-        scenario={"horizon_years": 1.0, "steps_per_year": 1},
-        market={
-            "feedback": False,
-            "hazard_base": 0.0,
-            "ai_drift": nu + sigma**2 / 2,
-            "ai_volatility": sigma,
-        },
-        correction={"thresholds": [d]},
-    )
+    sc = gbm_scenario(1, nu=nu, sigma=sigma, T=1.0, d=d)
     exact = norm.cdf((math.log(1 - d) - nu) / sigma)
     trials = 300
     covered = 0
