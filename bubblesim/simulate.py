@@ -123,6 +123,7 @@ class SimulationResult:
     elapsed_seconds: float
     version: str = __version__
     _metrics: list[dict] | None = field(default=None, repr=False)
+    _quantiles: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -216,7 +217,10 @@ class SimulationResult:
             raise KeyError(
                 f"unknown variable {variable!r}; expected one of {', '.join(self.states)}"
             )
-        values = np.quantile(self.states[variable], qs, axis=1).T
+        key = (variable, tuple(qs))
+        if key not in self._quantiles:  # tables and figures ask for the same quantiles
+            self._quantiles[key] = np.quantile(self.states[variable], qs, axis=1).T
+        values = self._quantiles[key]
         return pd.DataFrame(
             values,
             index=pd.DatetimeIndex(pd.to_datetime(self.dates), name="date"),
