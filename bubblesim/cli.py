@@ -326,8 +326,6 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
 
     loaded = [_load(p) for p in scenarios]
     first = loaded[0].with_overrides(paths=paths, seed=seed)
-    for sc in loaded[1:]:
-        sc.with_overrides(paths=first.paths, seed=first.seed)  # same limits as the reference
     target = _output_folder(out, Path("outputs") / "compare", force)
 
     def progress(done, total, name):

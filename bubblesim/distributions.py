@@ -58,9 +58,6 @@ class Constant:
     def describe(self) -> str:
         return f"{self.value:g}"
 
-    def central(self) -> float:
-        return float(self.value)
-
     def to_dict(self) -> dict:
         return {"value": self.value}
 
@@ -108,10 +105,6 @@ class Distribution:
             return mu, (math.log(p["p90"]) - mu) / Z90
         mu = 0.5 * (math.log(p["low"]) + math.log(p["high"]))
         return mu, (math.log(p["high"]) - math.log(p["low"])) / (2 * Z95)
-
-    def central(self) -> float:
-        """The median of the distribution (used to describe a scenario)."""
-        return float(self.sample(np.zeros(1))[0])
 
     def describe(self) -> str:
         inner = ", ".join(f"{k}={v:g}" for k, v in self.params.items())

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Param", "PARAMETERS", "SECTIONS", "param", "TOP_LEVEL_KEYS"]
+__all__ = ["Param", "PARAMETERS", "SECTIONS", "TOP_LEVEL_KEYS"]
 
 
 @dataclass(frozen=True)
@@ -813,13 +813,6 @@ PARAMETERS: tuple[Param, ...] = (
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS)) + ("correlations",)
 TOP_LEVEL_KEYS: tuple[str, ...] = ("extends",)
 CORRELATION_KEYS: tuple[str, ...] = ("variables", "matrix", "source")
-
-_BY_NAME = {p.name: p for p in PARAMETERS}
-
-
-def param(name: str) -> Param:
-    """Return the declaration of ``section.key``."""
-    return _BY_NAME[name]
 
 
 def _default_text(p: Param) -> str:
