@@ -6,7 +6,7 @@ import pytest
 
 from bubblesim import load_scenario, simulate
 from bubblesim.cli import cli
-from bubblesim.schema import PARAMETERS, parameter_table_markdown
+from bubblesim.scenario.schema import PARAMETERS, parameter_table_markdown
 
 from .conftest import ROOT, SCENARIOS
 

@@ -1,0 +1,214 @@
+"""The ``bubblesim`` group and what every command shares: error handling, progress, options.
+
+Every error a user can cause (a bad scenario, a bad option, an existing output folder, an
+unreadable price file) is one line on stderr and exit code 2; Ctrl-C exits 130 and leaves no
+partial output. The commands live one family a module beside this one, and each parses its
+options, calls the library, and prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .._version import __version__
+from ..analysis.batch import BatchError
+from ..history.prices import PriceFileError
+from ..output.files import OutputExistsError
+from ..scenario import ScenarioError, load_scenario
+from ..scenario.schema import MAX_PATHS
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class BubblesimError(click.ClickException):
+    """A user error: printed as one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+#: Library errors that are the user's to fix: shown as one line, exit code 2.
+USER_ERRORS = (ScenarioError, OutputExistsError, PriceFileError, BatchError)
+
+
+class BubblesimGroup(click.Group):
+    """A click group whose errors are one line, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or "bubblesim",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except click.exceptions.UsageError as exc:
+            hint = ""
+            if exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except USER_ERRORS as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("\nInterrupted: stopped cleanly; nothing was written.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+class Progress:
+    """A progress bar on stderr that appears only once a run has lasted about a second."""
+
+    def __init__(self, label: str, enabled: bool = True, delay: float = 1.0):
+        self.label = label
+        self.enabled = enabled
+        self.delay = delay
+        self.start = time.perf_counter()
+        self.shown = False
+        self.last_tenth = -1
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        if not self.shown and elapsed < self.delay and done < total:
+            return
+        if not self.shown and done >= total and elapsed < self.delay:
+            return
+        self.shown = True
+        frac = done / total
+        if self.tty:
+            bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+            click.echo(
+                f"\r{self.label} [{bar}] {frac:4.0%} {done:,}/{total:,} paths {elapsed:5.1f} s",
+                nl=False,
+                err=True,
+            )
+            if done >= total:
+                click.echo("", err=True)
+        else:
+            tenth = int(10 * frac)
+            if tenth > self.last_tenth:
+                self.last_tenth = tenth
+                click.echo(
+                    f"{self.label}: {frac:.0%} ({done:,}/{total:,} paths, {elapsed:.1f} s)",
+                    err=True,
+                )
+
+
+def load(path: str):
+    """:func:`bubblesim.load_scenario`, with a file that cannot be read as a one-line error."""
+    try:
+        return load_scenario(path)
+    except ScenarioError:
+        raise
+    except OSError as exc:  # pragma: no cover - unusual file-system errors
+        raise BubblesimError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def simulation_options(f):
+    """The options shared by every command that simulates."""
+
+    @click.option(
+        "--paths",
+        "-n",
+        type=click.IntRange(1, MAX_PATHS),
+        default=None,
+        help="Number of paths (overrides [simulation] paths).",
+    )
+    @click.option(
+        "--seed",
+        "-s",
+        type=click.IntRange(0, 2**63 - 1),
+        default=None,
+        help="Random seed (overrides [simulation] seed).",
+    )
+    @click.option(
+        "--workers",
+        "-j",
+        type=click.IntRange(1, 256),
+        default=1,
+        show_default=True,
+        help="Processes to use; results do not depend on it.",
+    )
+    @click.option("--quiet", "-q", is_flag=True, help="Print no table and no progress.")
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def output_options(f):
+    """--out and --force."""
+
+    @click.option(
+        "--out",
+        "-o",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Output folder [default: outputs/<name>, or the next free outputs/<name>-N].",
+    )
+    @click.option(
+        "--force", is_flag=True, help="Replace the output folder if it already holds files."
+    )
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+column_option = click.option(
+    "--column",
+    "-c",
+    default=None,
+    help="Column holding the closing price [default: found by name].",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+FREQUENCY = click.Choice(["auto", "daily", "weekly", "monthly"])
+
+
+@click.group(cls=BubblesimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bubblesim")
+def cli():
+    """bubblesim: Monte Carlo odds on the AI-bubble debate.
+
+    Scenario files (TOML) set GPU demand growth, LLM price decay, lab cash burn, the capex path
+    and the market's structure; bubblesim simulates them and reports the odds of a correction in
+    AI stocks and in the broad market, with their Monte Carlo error.
+
+    \b
+    Examples:
+      bubblesim run scenarios/baseline.toml
+      bubblesim run scenarios/baseline.toml --paths 100000 --seed 7 --out outputs/big
+      bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml
+      bubblesim batch scenarios/
+      bubblesim fan outputs/baseline --variable ai_revenue
+      bubblesim drawdowns nasdaq.csv --threshold 0.2
+      bubblesim calibrate nasdaq.csv --out scenarios/nasdaq_fit.toml
+      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
+      bubblesim validate scenarios/*.toml
+    """

@@ -1,0 +1,51 @@
+"""``bubblesim compare``: scenarios side by side on common random numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..analysis.compare import compare as compare_scenarios
+from ..output.files import output_folder, publish
+from ..output.tables import comparison_terminal_table
+from ..output.writers import write_comparison
+from .base import cli, load, output_options, simulation_options
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=str))
+@simulation_options
+@output_options
+def compare(scenarios, paths, seed, workers, quiet, out, force):
+    """Run SCENARIOS side by side on common random numbers; the first is the reference.
+
+    Every scenario is simulated with the same paths and seed (by default the first file's), so
+    path i sees the same shocks in each and the difference to the reference is measured path by
+    path, with a paired 95% interval far narrower than that of independent runs.
+
+    Writes comparison.csv, comparison.json, report.html and figures (PNG and SVG): overlaid fans
+    of the AI index and the market, cumulative odds by date, and odds per scenario.
+
+    \b
+    Examples:
+      bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml scenarios/soft_landing.toml
+      bubblesim compare scenarios/baseline.toml scenarios/funding_crunch.toml -n 50000 -o outputs/crunch
+    """
+    loaded = [load(p) for p in scenarios]
+    first = loaded[0].with_overrides(paths=paths, seed=seed)
+    target = output_folder(out, Path("outputs") / "compare", force)
+
+    def progress(done, total, name):
+        if not quiet:
+            click.echo(f"[{done}/{total}] {name}: done", err=True)
+
+    comparison = compare_scenarios(
+        loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
+    )
+    publish(target, force, lambda staging: write_comparison(comparison, staging))
+    if not quiet:
+        click.echo(comparison_terminal_table(comparison))
+        click.echo(
+            f"\n  wrote {target}/: comparison.csv, comparison.json, report.html, compare_*.png/.svg"
+        )

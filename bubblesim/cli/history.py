@@ -1,0 +1,169 @@
+"""``bubblesim drawdowns``, ``calibrate`` and ``backtest``: the model held against real prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..history.backtest import backtest as run_backtest
+from ..history.backtest import parse_window
+from ..history.calibrate import fit_merton, scenario_fragment
+from ..history.drawdowns import find_drawdowns
+from ..history.prices import read_prices
+from ..output.files import atomic_write_text
+from ..output.tables import (
+    backtest_terminal_table,
+    calibration_terminal_table,
+    drawdowns_terminal_table,
+)
+from .base import FREQUENCY, BubblesimError, cli, column_option, format_option
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.option(
+    "--threshold",
+    "-t",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Smallest fall from a running peak to list (0.2 = 20%).",
+)
+@column_option
+@format_option
+def drawdowns(prices, threshold, column, fmt):
+    """List every fall from a running peak in PRICES.csv that reached the threshold.
+
+    PRICES.csv holds dates and closing prices, e.g. a Yahoo Finance export
+    (Date,Open,High,Low,Close,Adj Close,Volume), FRED (observation_date,SP500) or Stooq. The date
+    and close columns are found by name (Close before Adj Close); --column picks another.
+    Columns of the result: peak_date, peak, trough_date, trough, depth (a negative fraction),
+    recovery_date (first close back at or above the peak; empty if none).
+
+    \b
+    Examples:
+      bubblesim drawdowns nasdaq.csv
+      bubblesim drawdowns sp500.csv --threshold 0.1 --format csv > sp500_corrections.csv
+      bubblesim drawdowns fred_sp500.csv --column SP500 --format json
+    """
+    series = read_prices(prices, column=column)
+    table = find_drawdowns(series, threshold)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        click.echo(drawdowns_terminal_table(str(prices), series, table, threshold))
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.option(
+    "--frequency",
+    "-f",
+    type=FREQUENCY,
+    default="auto",
+    show_default=True,
+    help="Return frequency to fit (auto: from the spacing of the dates).",
+)
+@column_option
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the scenario fragment here (.toml) [default: print it].",
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+def calibrate(prices, frequency, column, out, force):
+    """Fit the market block to PRICES.csv: a Merton jump-diffusion by maximum likelihood.
+
+    Prints drift, volatility, jump intensity and jump-size distribution with standard errors,
+    and the log-likelihood against plain GBM; writes a scenario fragment (TOML) that a scenario
+    can `extends`, with the fitted values, standard errors and the data's date range as sources.
+
+    \b
+    Examples:
+      bubblesim calibrate nasdaq.csv --frequency daily --out scenarios/nasdaq_fit.toml
+      bubblesim calibrate sp500_monthly.csv
+    """
+    if out is not None and out.exists() and not force:
+        raise BubblesimError(f"--out: {out} exists; use --force to replace it")
+    if out is not None and out.suffix.lower() != ".toml":
+        raise BubblesimError(f"--out: {out}: expected a .toml file name")
+    series = read_prices(prices, column=column)
+    try:
+        fit = fit_merton(series, None if frequency == "auto" else frequency)
+    except ValueError as exc:
+        raise BubblesimError(f"{prices}: {exc}") from None
+    fragment = scenario_fragment(fit, Path(prices).name)
+    click.echo(calibration_terminal_table(str(prices), fit))
+    if out is None:
+        click.echo("\n" + fragment)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, fragment)
+        click.echo(f'\n  wrote {out}: extend it from a scenario with  extends = "{out.name}"')
+
+
+@cli.command()
+@click.argument("prices", type=click.Path(path_type=Path))
+@click.argument(
+    "more_thresholds", nargs=-1, type=click.FloatRange(0, 1, min_open=True, max_open=True)
+)
+@click.option(
+    "--window", "-w", default="1y", show_default=True, help="Window length: 1y, 18m, 26w, 252d."
+)
+@click.option(
+    "--threshold",
+    "-t",
+    "thresholds",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    multiple=True,
+    help="Drawdown threshold(s) [default: 0.1 0.2].",
+)
+@click.option("--frequency", "-f", type=FREQUENCY, default="auto", show_default=True)
+@column_option
+@click.option(
+    "--paths", "-n", type=click.IntRange(100, 2_000_000), default=10_000, show_default=True
+)
+@click.option(
+    "--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=20260101, show_default=True
+)
+@format_option
+def backtest(prices, more_thresholds, window, thresholds, frequency, column, paths, seed, fmt):
+    """Historical frequency of a drawdown within rolling windows, beside the model's odds.
+
+    The model is bubblesim's market block calibrated on the same history (as `calibrate` does)
+    and simulated for the same window at the same step frequency. Historical intervals treat
+    the non-overlapping windows as the sample (overlapping windows are not independent).
+
+    \b
+    Examples:
+      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
+      bubblesim backtest nasdaq.csv -w 6m -t 0.2 --format csv
+    """
+    thresholds = sorted(set(thresholds) | set(more_thresholds)) or [0.1, 0.2]
+    try:
+        years = parse_window(window)
+    except ValueError as exc:
+        raise BubblesimError(str(exc)) from None
+    series = read_prices(prices, column=column)
+    try:
+        table, fit = run_backtest(
+            series,
+            years,
+            thresholds,
+            frequency=None if frequency == "auto" else frequency,
+            paths=paths,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise BubblesimError(f"{prices}: {exc}") from None
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        click.echo(backtest_terminal_table(str(prices), fit, table, window, paths, seed))

@@ -1,0 +1,75 @@
+"""Per-path reductions of simulated levels: drawdowns and first-crossing dates. Pure NumPy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["running_drawdown", "max_drawdown", "first_crossing", "path_summaries", "INDICES"]
+
+#: The two equity indices on which corrections are measured: short name -> state variable.
+INDICES = {"ai": "ai_index", "market": "market"}
+
+
+def running_drawdown(levels: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Drawdown from the running peak, ``1 - X_t / max_{s<=t} X_s``, along time ``axis``.
+
+    Parameters
+    ----------
+    levels : ndarray
+        Positive levels, e.g. shape ``(n_paths, n_points)`` with ``axis=-1`` or the engine's
+        time-major ``(n_points, n_paths)`` with ``axis=0``.
+
+    Returns
+    -------
+    ndarray, same shape
+        Fractions in [0, 1).
+    """
+    levels = np.asarray(levels, dtype=float)
+    return 1.0 - levels / np.maximum.accumulate(levels, axis=axis)
+
+
+def max_drawdown(levels: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Largest drawdown from the running peak along time ``axis``."""
+    return running_drawdown(levels, axis=axis).max(axis=axis)
+
+
+def first_crossing(series: np.ndarray, threshold: float, axis: int = -1) -> np.ndarray:
+    """Index along time ``axis`` of the first point where ``series >= threshold``; -1 where never."""
+    reached = np.asarray(series) >= threshold
+    idx = np.argmax(reached, axis=axis)
+    return np.where(reached.any(axis=axis), idx, -1)
+
+
+def path_summaries(
+    states: Mapping[str, np.ndarray], thresholds: Sequence[float]
+) -> dict[str, np.ndarray]:
+    """The per-path summaries a run keeps for each index in :data:`INDICES`.
+
+    Parameters
+    ----------
+    states : mapping
+        State variable -> time-major array of shape ``(n_points, n_paths)``.
+    thresholds : sequence of float
+        Drawdown thresholds (fractions).
+
+    Returns
+    -------
+    dict
+        ``"<index>.max_drawdown"`` and ``"<index>.min_level"`` (fractions of the start), and for
+        threshold number ``j`` ``"<index>.first_drawdown.<j>"`` (grid index of the first drawdown
+        from the running peak past it) and ``"<index>.first_fall.<j>"`` (first fall below the
+        start past it), -1 where never; each of shape ``(n_paths,)``.
+    """
+    reductions: dict[str, np.ndarray] = {}
+    for key, var in INDICES.items():
+        levels = states[var]  # (n_points, n_paths)
+        dd = running_drawdown(levels, axis=0)
+        relative_fall = 1.0 - levels / levels[0]
+        reductions[f"{key}.max_drawdown"] = dd.max(axis=0)
+        reductions[f"{key}.min_level"] = levels.min(axis=0) / levels[0]
+        for j, thr in enumerate(thresholds):
+            reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
+            reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
+    return reductions

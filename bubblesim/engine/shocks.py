@@ -1,0 +1,122 @@
+"""Draws every random number the model uses, as arrays, before the model runs.
+
+Shocks are standard normals or uniforms whose shapes depend only on the number of paths and
+steps, never on parameters: two scenarios run with the same seed see the same shocks path by
+path (common random numbers). Event counts (Poisson) are made from the uniforms inside the model,
+by inversion, so a higher rate gives at least as many events on every path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..scenario.distributions import apply_copula, copula_factor, rank_to_normal_correlation
+from ..scenario.schema import PARAMETERS
+from .rng import stream
+
+__all__ = ["Shocks", "draw_shocks", "draw_parameters", "schedule"]
+
+NORMAL_SHOCKS = ("demand_growth", "price", "usage", "ai", "rest", "crash_size")
+UNIFORM_SHOCKS = ("efficiency", "price_war", "crash", "funding")
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """Random inputs of one block; every array has shape ``(n_paths, n_steps)``.
+
+    Normal scores: ``demand_growth``, ``price``, ``usage``, ``ai``, ``rest``, ``crash_size``.
+    Uniforms in (0, 1): ``efficiency``, ``price_war``, ``crash``, ``funding``.
+    """
+
+    demand_growth: np.ndarray
+    price: np.ndarray
+    usage: np.ndarray
+    ai: np.ndarray
+    rest: np.ndarray
+    crash_size: np.ndarray
+    efficiency: np.ndarray
+    price_war: np.ndarray
+    crash: np.ndarray
+    funding: np.ndarray
+
+    def path(self, i: int) -> Shocks:
+        """The shocks of path ``i`` only (arrays of shape ``(1, n_steps)``)."""
+        return Shocks(**{f.name: getattr(self, f.name)[i : i + 1] for f in fields(self)})
+
+    @classmethod
+    def zeros(cls, n_paths: int, n_steps: int, uniform: float = 0.5) -> Shocks:
+        """Quiet shocks (all normals 0, all uniforms ``uniform``), for exact tests."""
+        z = np.zeros((n_paths, n_steps))
+        u = np.full((n_paths, n_steps), uniform)
+        return cls(**{n: z.copy() for n in NORMAL_SHOCKS}, **{n: u.copy() for n in UNIFORM_SHOCKS})
+
+
+def draw_shocks(seed: int, block: int, n_paths: int, n_steps: int) -> Shocks:
+    """Draw the shocks of one block of paths.
+
+    Each kind has its own stream, filled row by row, so the first ``m`` paths of a block are the
+    same whatever the block's size.
+    """
+    arrays = {}
+    for name in NORMAL_SHOCKS:
+        arrays[name] = stream(seed, block, "shock:" + name).standard_normal((n_paths, n_steps))
+    for name in UNIFORM_SHOCKS:
+        # (0, 1) open interval: 1 - U of numpy's [0, 1)
+        arrays[name] = 1.0 - stream(seed, block, "shock:" + name).random((n_paths, n_steps))
+    return Shocks(**arrays)
+
+
+def draw_parameters(scenario, seed: int, block: int, n_paths: int) -> dict[str, np.ndarray]:
+    """Draw every scalar assumption once per path.
+
+    Returns
+    -------
+    dict
+        ``"section.key"`` -> ndarray of shape ``(n_paths,)``. Draws of a distribution are clipped
+        to the parameter's declared range (a normal elasticity never goes negative).
+    """
+    from ..scenario.distributions import Distribution
+
+    names = scenario.distribution_names()
+    scores = {n: stream(seed, block, "param:" + n).standard_normal(n_paths) for n in names}
+    if scenario.correlation_variables:
+        cv = list(scenario.correlation_variables)
+        factor = copula_factor(rank_to_normal_correlation(np.array(scenario.correlation_matrix)))
+        mixed = apply_copula(np.column_stack([scores[n] for n in cv]), factor)
+        for j, n in enumerate(cv):
+            scores[n] = mixed[:, j]
+    out: dict[str, np.ndarray] = {}
+    for p in PARAMETERS:
+        if p.kind != "scalar":
+            continue
+        v = scenario.values[p.name]
+        if isinstance(v, Distribution):
+            draw = v.sample(scores[p.name])
+            lo = -np.inf if p.low is None else p.low
+            hi = np.inf if p.high is None else p.high
+            if p.low_open:
+                lo = np.nextafter(lo, np.inf)
+            if p.high_open:
+                hi = np.nextafter(hi, -np.inf)
+            out[p.name] = np.clip(draw, lo, hi)
+        else:
+            out[p.name] = np.full(n_paths, v.value)
+    return out
+
+
+def schedule(table: dict[int, float], start_year: float, dt: float, n_steps: int) -> np.ndarray:
+    """Interpolate a year table to the grid.
+
+    Each year's value is an annual rate placed at mid-year and interpolated linearly in between,
+    held flat before the first and after the last year.
+
+    Returns
+    -------
+    ndarray, shape (n_steps + 1,)
+    """
+    years = np.array(sorted(table), dtype=float) + 0.5
+    values = np.array([table[int(y - 0.5)] for y in years])
+    t = start_year + dt * np.arange(n_steps + 1)
+    return np.interp(t, years, values)

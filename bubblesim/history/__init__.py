@@ -1,0 +1,1 @@
+"""Real prices: reading price files, drawdowns, calibration of the market block, backtests."""

@@ -1,0 +1,169 @@
+"""``report.html``: one self-contained file to share (inline CSS, figures embedded, no scripts,
+no network requests). Scenario text is data: everything from a scenario is HTML-escaped."""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from .._version import __version__
+from ..scenario import Scenario
+
+__all__ = ["render_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1200px;
+color:#222;padding:0 1rem;line-height:1.4}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.meta{color:#555;font-size:.9rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
+th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
+td.diff{background:#fff3bf}.src{color:#777;font-size:.75rem;display:block;margin-top:.15rem}
+.pos{color:#b00020}.neg{color:#1b5e20}figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#555;font-size:.8rem}
+"""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _odds_table(table: pd.DataFrame, names: list[str], with_difference: bool) -> str:
+    head = "<tr><th>index</th><th>event</th>" + "".join(f"<th>{escape(n)}</th>" for n in names)
+    if with_difference:
+        head += "".join(
+            f"<th>{escape(n)} &minus; {escape(names[0])}<br>(paired 95%)</th>" for n in names[1:]
+        )
+    head += "</tr>"
+    rows = []
+    keys = table[["name", "index", "threshold"]].drop_duplicates().itertuples(index=False)
+    for name, index, thr in keys:
+        sub = table[
+            (table["name"] == name) & (table["index"] == index) & (table["threshold"] == thr)
+        ].set_index("scenario")
+        event = (
+            "drawdown from peak" if name == "drawdown" else "fall below start"
+        ) + f" &ge; {thr:.0%}"
+        cells = []
+        for n in names:
+            if n not in sub.index:
+                cells.append("<td class='num'>&ndash;</td>")
+                continue
+            r = sub.loc[n]
+            cells.append(
+                f"<td class='num'><b>{_pct(r['probability'])}</b> [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]</td>"
+            )
+        if with_difference:
+            for n in names[1:]:
+                r = sub.loc[n]
+                cls = (
+                    "pos"
+                    if r["difference_ci_low"] > 0
+                    else "neg"
+                    if r["difference_ci_high"] < 0
+                    else ""
+                )
+                cells.append(
+                    f"<td class='num {cls}'>{100 * r['difference']:+.1f} pts "
+                    f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]</td>"
+                )
+        label = "AI index" if index == "ai" else "market"
+        rows.append(f"<tr><td>{label}</td><td>{event}</td>{''.join(cells)}</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _assumptions_table(scenarios: list[Scenario]) -> str:
+    lists = [{a["name"]: a for a in sc.assumptions()} for sc in scenarios]
+    head = (
+        "<tr><th>assumption</th><th>unit</th>"
+        + "".join(f"<th>{escape(sc.name)}</th>" for sc in scenarios)
+        + "</tr>"
+    )
+    rows = []
+    for key, first in lists[0].items():
+        cells = []
+        for i, items in enumerate(lists):
+            a = items[key]
+            differs = i > 0 and a["value"] != first["value"]
+            cls = " class='diff'" if differs else ""
+            src = f"<span class='src'>{escape(a['source'])}</span>" if a["source"] else ""
+            cells.append(f"<td{cls}>{escape(a['text'])}{src}</td>")
+        rows.append(
+            f"<tr><td><code>{escape(key)}</code></td><td>{escape(first['unit'])}</td>{''.join(cells)}</tr>"
+        )
+    corr = [sc for sc in scenarios if sc.correlation_variables]
+    extra = ""
+    if corr:
+        items = "".join(
+            f"<li>{escape(sc.name)}: {escape(', '.join(sc.correlation_variables))} &mdash; "
+            f"{escape(str([list(r) for r in sc.correlation_matrix]))}</li>"
+            for sc in corr
+        )
+        extra = f"<p>Rank correlations:</p><ul>{items}</ul>"
+    return f"<p>Cells that differ from <b>{escape(scenarios[0].name)}</b> are highlighted.</p><table>{head}{''.join(rows)}</table>{extra}"
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return (
+        f"<figure><img alt='{escape(caption)}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
+
+
+def render_report(
+    *,
+    title: str,
+    scenarios: list[Scenario],
+    runs: list[dict],
+    odds: pd.DataFrame,
+    figures: list[tuple[Path, str]],
+    with_difference: bool,
+    notes: str = "",
+) -> str:
+    """The report as one HTML string.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Per scenario: ``name``, ``paths``, ``seed``, ``sha256``.
+    odds : DataFrame
+        Columns ``scenario, name, index, threshold, probability, ci_low, ci_high`` and, with
+        ``with_difference``, ``difference, difference_ci_low, difference_ci_high``.
+    figures : list of (png path, caption)
+    """
+    names = [sc.name for sc in scenarios]
+    when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run_rows = "".join(
+        f"<tr><td>{escape(r['name'])}</td><td class='num'>{r['paths']:,}</td><td class='num'>{r['seed']}</td>"
+        f"<td><code>{escape(r['sha256'][:16])}</code></td><td>{escape(r.get('description', ''))}</td></tr>"
+        for r in runs
+    )
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='meta'>bubblesim {escape(__version__)} &middot; {when} &middot; probabilities within each "
+        f"scenario's horizon, with 95% Wilson intervals{escape(notes)}</p>",
+        "<table><tr><th>scenario</th><th>paths</th><th>seed</th><th>scenario sha256</th><th>description</th></tr>",
+        run_rows,
+        "</table>",
+        "<h2>Odds of a correction</h2>",
+        _odds_table(odds, names, with_difference),
+    ]
+    if with_difference:
+        body.append(
+            "<p class='meta'>Differences are measured path by path on common random numbers (every scenario "
+            "sees the same shocks), which makes their intervals much narrower than those of independent runs.</p>"
+        )
+    body.append("<h2>Figures</h2>")
+    body += [_figure(p, c) for p, c in figures]
+    body += ["<h2>Assumptions side by side</h2>", _assumptions_table(scenarios)]
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n"
+    )

@@ -1,0 +1,181 @@
+"""The plain-text tables a command prints: a run's odds, a comparison, a batch, and history."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analysis.estimates import METRIC_FIELDS
+from ..analysis.result import SimulationResult
+
+__all__ = [
+    "terminal_table",
+    "comparison_terminal_table",
+    "batch_table",
+    "batch_terminal_table",
+    "drawdowns_terminal_table",
+    "calibration_terminal_table",
+    "backtest_terminal_table",
+]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def terminal_table(result: SimulationResult) -> str:
+    """The headline odds as a plain-text table."""
+    sc = result.scenario
+    dates = result.dates
+    lines = [
+        f"{sc.name}: {result.paths:,} paths, seed {result.seed}, "
+        f"{str(dates[0])[:7]} to {str(dates[-1])[:7]} ({sc.steps_per_year} steps/year), "
+        f"{result.elapsed_seconds:.1f} s",
+        "",
+        f"  {'index':<8}{'event':<30}{'probability':>12}  {'95% interval':<17}{'s.e.':>7}",
+    ]
+    names = {"ai": "AI", "market": "market"}
+    for row in result.metrics():
+        event = (
+            "drawdown >= " if row["name"] == "drawdown" else "fall below start >= "
+        ) + f"{row['threshold']:.0%}"
+        lines.append(
+            f"  {names[row['index']]:<8}{event:<30}{_pct(row['probability']):>12}  "
+            f"[{_pct(row['ci_low'])}, {_pct(row['ci_high'])}]{100 * row['std_error']:6.2f}%"
+        )
+    mdd = result.max_drawdown_quantiles("market")
+    mdd_ai = result.max_drawdown_quantiles("ai")
+    lines += [
+        "",
+        f"  median largest drawdown: AI {mdd_ai['q50']:.0%}, market {mdd['q50']:.0%}",
+    ]
+    return "\n".join(lines)
+
+
+def comparison_terminal_table(comparison) -> str:
+    """Odds per scenario and the paired difference to the reference, as plain text."""
+    table = comparison.table()
+    names = comparison.names
+    width = max(12, *(len(n) for n in names))
+    ref = comparison.reference
+    lines = [
+        f"{len(names)} scenarios on common random numbers: {ref.paths:,} paths, seed {ref.seed}; "
+        f"reference {names[0]}",
+        "",
+        f"  {'index':<7}{'event':<24}{'scenario':<{width + 2}}{'probability':>11}  {'95% interval':<17}"
+        f"{'difference':>11}  {'paired 95%':<17}",
+    ]
+    for (name, index, thr), sub in table.groupby(["name", "index", "threshold"], sort=False):
+        event = ("drawdown >= " if name == "drawdown" else "below start >= ") + f"{thr:.0%}"
+        for _, r in sub.iterrows():
+            diff = "" if r["scenario"] == names[0] else f"{100 * r['difference']:+9.1f} pts"
+            ci = (
+                ""
+                if r["scenario"] == names[0]
+                else f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]"
+            )
+            lines.append(
+                f"  {('AI' if index == 'ai' else 'market'):<7}{event:<24}{r['scenario']:<{width + 2}}"
+                f"{_pct(r['probability']):>11}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
+            )
+        lines.append("")
+    if not all(comparison.paired(r) for r in comparison.results):
+        lines.append(
+            "  note: some scenarios differ in time grid; their differences use independent intervals"
+        )
+    return "\n".join(lines).rstrip()
+
+
+def batch_table(results) -> pd.DataFrame:
+    """One row per scenario and metric."""
+    rows = []
+    for r in results:
+        for m in r.metrics():
+            rows.append(
+                {
+                    "scenario": r.scenario.name,
+                    "file": r.scenario.path,
+                    "paths": r.paths,
+                    "seed": r.seed,
+                    "scenario_sha256": r.scenario.sha256,
+                    **{k: m[k] for k in ("name", "index", "threshold", *METRIC_FIELDS)},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def batch_terminal_table(results) -> str:
+    """The headline odds of every scenario of a batch, one line each (the largest threshold)."""
+    lines = [
+        f"\n  {'scenario':<24}{'AI drawdown':>16}{'market drawdown':>18}{'market below start':>21}"
+    ]
+    for r in results:
+        t = max(r.scenario.thresholds)
+        cells = [
+            f"{_pct(r.estimate('ai', t).probability)} (>={t:.0%})",
+            f"{_pct(r.estimate('market', t).probability)} (>={t:.0%})",
+            f"{_pct(r.estimate('market', t, 'fall').probability)} (>={t:.0%})",
+        ]
+        lines.append(f"  {r.scenario.name:<24}{cells[0]:>16}{cells[1]:>18}{cells[2]:>21}")
+    return "\n".join(lines)
+
+
+def drawdowns_terminal_table(
+    name: str, prices: pd.Series, table: pd.DataFrame, threshold: float
+) -> str:
+    """Every drawdown of a price history (``bubblesim drawdowns``), as plain text."""
+    first, last = prices.index[0], prices.index[-1]
+    lines = [
+        f"{name}: {len(prices):,} closes ({prices.name}), {first:%Y-%m-%d} to {last:%Y-%m-%d}; "
+        f"{len(table)} drawdown(s) of {threshold:.0%} or more"
+    ]
+    if len(table):
+        lines.append(
+            f"\n  {'peak_date':<12}{'peak':>12}  {'trough_date':<12}{'trough':>12}{'depth':>9}  recovery_date"
+        )
+        for r in table.itertuples(index=False):
+            lines.append(
+                f"  {r.peak_date:<12}{r.peak:>12,.2f}  {r.trough_date:<12}{r.trough:>12,.2f}"
+                f"{100 * r.depth:>8.1f}%  {r.recovery_date or '(not yet)'}"
+            )
+    return "\n".join(lines)
+
+
+def calibration_terminal_table(name: str, fit) -> str:
+    """A Merton fit (``bubblesim calibrate``): estimates, standard errors, likelihood against GBM."""
+    p, se = fit.params, fit.std_errors
+    kappa, kappa_se = fit.crash_size
+    return (
+        f"{name}: {fit.n_returns:,} {fit.frequency} log returns, {fit.start} to {fit.end}\n\n"
+        f"  {'parameter':<34}{'estimate':>10}{'s.e.':>10}\n"
+        f"  {'drift mu (1/yr)':<34}{p['mu']:>10.4f}{se['mu']:>10.4f}\n"
+        f"  {'volatility sigma (1/sqrt yr)':<34}{p['sigma']:>10.4f}{se['sigma']:>10.4f}\n"
+        f"  {'jump intensity lambda (1/yr)':<34}{p['lam']:>10.4f}{se['lam']:>10.4f}\n"
+        f"  {'jump log-size mean m_J':<34}{p['m_j']:>10.4f}{se['m_j']:>10.4f}\n"
+        f"  {'jump log-size sd d_J':<34}{p['d_j']:>10.4f}{se['d_j']:>10.4f}\n"
+        f"  {'crash size 1 - exp(m_J)':<34}{kappa:>10.4f}{kappa_se:>10.4f}\n\n"
+        f"  log-likelihood: Merton {fit.loglik:.2f}, GBM {fit.gbm_loglik:.2f} "
+        f"(GBM: mu {fit.gbm_params['mu']:.4f}, sigma {fit.gbm_params['sigma']:.4f}); "
+        f"LR statistic {fit.lr_statistic:.2f} on 3 extra parameters"
+    )
+
+
+def backtest_terminal_table(
+    name: str, fit, table: pd.DataFrame, window: str, paths: int, seed: int
+) -> str:
+    """History's drawdown frequency beside the calibrated model's odds (``bubblesim backtest``)."""
+    lines = [
+        f"{name}: {fit.frequency} closes {fit.start} to {fit.end}; window {window} "
+        f"({table['window_years'].iloc[0]:.3g} years); model: Merton fit (lambda {fit.params['lam']:.2f}/yr, "
+        f"sigma {fit.params['sigma']:.3f}), {paths:,} paths, seed {seed}\n",
+        f"  {'drawdown':<10}{'history':>9}  {'95% interval*':<17}{'windows':>9}{'model':>9}  95% interval",
+    ]
+    for r in table.itertuples(index=False):
+        lines.append(
+            f"  >= {r.threshold:<7.0%}{100 * r.historical:>8.1f}%  [{100 * r.historical_ci_low:5.1f}%, "
+            f"{100 * r.historical_ci_high:5.1f}%]{r.windows:>9,}{100 * r.model:>8.1f}%  "
+            f"[{100 * r.model_ci_low:.1f}%, {100 * r.model_ci_high:.1f}%]"
+        )
+    lines.append(
+        f"\n  * from {table['independent_windows'].iloc[0]} non-overlapping windows (overlapping ones are correlated)"
+    )
+    return "\n".join(lines)

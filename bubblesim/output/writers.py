@@ -1,0 +1,219 @@
+"""What a run, a comparison and a batch write: ``summary.json``, CSV tables, figures, ``report.html``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .._version import __version__
+from ..analysis.estimates import METRIC_FIELDS
+from ..analysis.result import INDICES, SimulationResult
+from ..engine.rng import BLOCK_SIZE
+from .files import atomic_write_text, safe_name
+from .tables import batch_table
+
+__all__ = [
+    "summary_dict",
+    "correction_by_date",
+    "write_run",
+    "write_comparison",
+    "batch_folder_names",
+    "write_batch",
+]
+
+
+def summary_dict(result: SimulationResult) -> dict:
+    """Everything ``summary.json`` holds (see the README for the schema)."""
+    sc = result.scenario
+    dates = result.dates
+    out = {
+        "scenario": sc.name,
+        "description": sc.description,
+        "scenario_file": sc.path,
+        "scenario_sha256": sc.sha256,
+        "version": result.version,
+        "paths": result.paths,
+        "seed": result.seed,
+        "block_size": BLOCK_SIZE,
+        "steps_per_year": sc.steps_per_year,
+        "horizon_years": sc.horizon_years,
+        "start": str(dates[0]),
+        "end": str(dates[-1]),
+        "elapsed_seconds": round(result.elapsed_seconds, 3),
+        "metrics": [
+            {k: row[k] for k in ("name", "index", "threshold", *METRIC_FIELDS, "paths_hit")}
+            for row in result.metrics()
+        ],
+        "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
+        "time_to_correction": {
+            i: {f"{t:g}": result.time_to_correction(i, t) for t in sc.thresholds} for i in INDICES
+        },
+        "assumptions": [
+            {k: a[k] for k in ("name", "value", "unit", "source", "status")}
+            for a in sc.assumptions()
+        ],
+        "correlations": (
+            {
+                "variables": list(sc.correlation_variables),
+                "matrix": [list(r) for r in sc.correlation_matrix],
+            }
+            if sc.correlation_variables
+            else None
+        ),
+        "files": {
+            "quantiles": "quantiles.csv",
+            "correction_by_date": "correction_by_date.csv",
+            "fan_ai_index": "fan_ai_index.png",
+            "fan_market": "fan_market.png",
+        },
+    }
+    return out
+
+
+def correction_by_date(result: SimulationResult) -> pd.DataFrame:
+    """Cumulative P(correction) by date for every index and threshold, in long form."""
+    frames = []
+    for index in INDICES:
+        for thr in result.scenario.thresholds:
+            f = result.cumulative(index, thr)
+            f.insert(0, "threshold", thr)
+            f.insert(0, "index", index)
+            frames.append(f)
+    table = pd.concat(frames, ignore_index=True)
+    table["date"] = table["date"].dt.strftime("%Y-%m-%d")
+    return table
+
+
+def write_run(result: SimulationResult, folder: Path) -> list[Path]:
+    """Write a run's files into ``folder`` (normally a staging folder) and return their paths."""
+    from . import plots
+
+    folder = Path(folder)
+    written = []
+    summary = folder / "summary.json"
+    atomic_write_text(summary, json.dumps(summary_dict(result), indent=2) + "\n")
+    written.append(summary)
+    q = folder / "quantiles.csv"
+    atomic_write_text(q, result.quantile_table().to_csv(index=False))
+    written.append(q)
+    c = folder / "correction_by_date.csv"
+    atomic_write_text(c, correction_by_date(result).to_csv(index=False))
+    written.append(c)
+    for index, var in INDICES.items():
+        path = folder / f"fan_{var}.png"
+        plots.save_fan_figure(result, var, path, corrections_for=index)
+        written.append(path)
+    return written
+
+
+def _runs(results) -> list[dict]:
+    return [
+        {
+            "name": r.scenario.name,
+            "file": r.scenario.path,
+            "paths": r.paths,
+            "seed": r.seed,
+            "sha256": r.scenario.sha256,
+            "description": r.scenario.description,
+        }
+        for r in results
+    ]
+
+
+def write_comparison(comparison, folder: Path) -> list[Path]:
+    """Write ``comparison.csv``, ``comparison.json``, the figures (PNG and SVG) and ``report.html``."""
+    from . import plots
+    from .report_html import render_report
+
+    folder = Path(folder)
+    table = comparison.table()
+    written = []
+    path = folder / "comparison.csv"
+    atomic_write_text(path, table.to_csv(index=False))
+    written.append(path)
+    doc = {
+        "version": __version__,
+        "reference": comparison.names[0],
+        "paths": comparison.reference.paths,
+        "seed": comparison.reference.seed,
+        "scenarios": _runs(comparison.results),
+        "metrics": table.to_dict(orient="records"),
+    }
+    path = folder / "comparison.json"
+    atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
+    written.append(path)
+    figures = plots.comparison_figures(comparison, folder)
+    written += figures
+    captions = {
+        "compare_odds": "P(drawdown) per scenario with 95% intervals",
+        "compare_cumulative": "Cumulative probability of a correction by date, with 95% bands",
+        "compare_fan_ai_index": "AI index: median, 25-75% and 5-95% bands per scenario",
+        "compare_fan_market": "Broad market: median, 25-75% and 5-95% bands per scenario",
+    }
+    html = render_report(
+        title="bubblesim comparison: " + " vs ".join(comparison.names),
+        scenarios=[r.scenario for r in comparison.results],
+        runs=_runs(comparison.results),
+        odds=table,
+        figures=[(folder / f"{stem}.png", cap) for stem, cap in captions.items()],
+        with_difference=len(comparison.results) > 1,
+    )
+    path = folder / "report.html"
+    atomic_write_text(path, html)
+    written.append(path)
+    return written
+
+
+def batch_folder_names(results) -> list[str]:
+    """One sub-folder name per run of a batch: the scenario's safe name, made unique by ``_``."""
+    folders: list[str] = []
+    for r in results:
+        name = safe_name(r.scenario.name)
+        while name in folders:
+            name += "_"
+        folders.append(name)
+    return folders
+
+
+def write_batch(results, folder: Path, failures: list[str]) -> list[Path]:
+    """Write every run into its own sub-folder, plus ``batch.csv``, the odds chart and ``report.html``."""
+    from . import plots
+    from .report_html import render_report
+
+    folder = Path(folder)
+    folders = batch_folder_names(results)
+    written = []
+    for r, name in zip(results, folders, strict=True):
+        sub = folder / name
+        sub.mkdir()
+        written += write_run(r, sub)
+    table = batch_table(results)
+    path = folder / "batch.csv"
+    atomic_write_text(path, table.to_csv(index=False))
+    written.append(path)
+    pyplot = plots._pyplot()
+    fig, axes = pyplot.subplots(1, 2, figsize=(11, 1.8 + 0.9 * len(results)), sharey=True)
+    for ax, index in zip(axes, ("ai", "market"), strict=True):
+        sub = table[(table["index"] == index) & (table["name"] == "drawdown")]
+        plots.plot_odds(
+            sub, ax=ax, title=f"{'AI index' if index == 'ai' else 'Broad market'}: P(drawdown)"
+        )
+    fig.tight_layout()
+    written += plots.save_figure(fig, folder / "batch_odds")
+    notes = f"; {len(failures)} file(s) skipped: " + "; ".join(failures) if failures else ""
+    html = render_report(
+        title=f"bubblesim batch: {len(results)} scenarios",
+        scenarios=[r.scenario for r in results],
+        runs=_runs(results),
+        odds=table,
+        figures=[(folder / "batch_odds.png", "P(drawdown) per scenario with 95% intervals")]
+        + [(folder / n / "fan_market.png", f"{n}: broad market") for n in folders],
+        with_difference=False,
+        notes=notes,
+    )
+    path = folder / "report.html"
+    atomic_write_text(path, html)
+    written.append(path)
+    return written

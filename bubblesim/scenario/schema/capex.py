@@ -1,0 +1,130 @@
+"""The ``[capex]`` section: the AI capex path, the revenue it requires, and capex discipline.
+
+Each entry is a :class:`~bubblesim.scenario.schema.declaration.Param` without its section name,
+which this table supplies; :mod:`bubblesim.scenario.schema` joins the tables in file order.
+"""
+
+from __future__ import annotations
+
+from .declaration import Param, declarer
+
+SECTION = "capex"
+_P = declarer(SECTION)
+
+PARAMETERS: tuple[Param, ...] = (
+    _P(
+        "plan",
+        "year_table",
+        {2026: 330.0, 2027: 370.0, 2028: 400.0, 2029: 430.0, 2030: 470.0},
+        "US$ bn/year",
+        "Planned AI capex by calendar year, interpolated between mid-years.",
+        status="sourced",
+        source="close to $2T of AI capex over five years (seed: The American Prospect / wheresyoured.at, early 2025); rising shape per Morgan Stanley Jul 2025",
+    ),
+    _P(
+        "plan_scale",
+        "scalar",
+        1.0,
+        "factor",
+        "Multiplier on the capex plan (make it a distribution to express uncertainty on the path).",
+        low=0,
+        high=100,
+        status="setting",
+    ),
+    _P(
+        "accelerator_share",
+        "scalar",
+        0.5,
+        "fraction",
+        "Share of capex spent on accelerators (GPUs); used by Cahn's rule.",
+        low=0,
+        low_open=True,
+        high=1,
+        status="sourced",
+        source="D. Cahn, Sequoia ('$600B question', 2024): about half; Dell'Oro: about one third",
+    ),
+    _P(
+        "useful_life",
+        "scalar",
+        5.0,
+        "years",
+        "Useful life L of AI capital (depreciation K/L).",
+        low=0.5,
+        high=30,
+        status="sourced",
+        source="5-6 years in hyperscaler 10-K filings (Amazon cut a subset to 5 in 2025); critics argue ~3 (M. Burry, Nov 2025)",
+    ),
+    _P(
+        "initial_stock",
+        "scalar",
+        800.0,
+        "US$ bn",
+        "AI capital stock K at the start.",
+        low=0,
+        low_open=True,
+        high=1e6,
+        source="guess: Big-4 capex ~$223B (2024) and ~$380B (2025) plus earlier AI build-out",
+    ),
+    _P(
+        "cost_of_capital",
+        "scalar",
+        0.10,
+        "1/year",
+        "Return r the build-out must earn.",
+        low=0,
+        high=1,
+        source="guess",
+    ),
+    _P(
+        "margin",
+        "scalar",
+        0.5,
+        "fraction",
+        "Operating margin on AI revenue; required revenue divides by it.",
+        low=0.01,
+        high=1,
+        status="sourced",
+        source="Cahn's rule: x2 for a 50% margin (Sequoia)",
+    ),
+    _P(
+        "required_revenue_rule",
+        "choice",
+        "capital_recovery",
+        "-",
+        "capital_recovery: R* = K (1/L + r) / margin. cahn: R* = accelerator run-rate x 2 (rest of the data centre) / margin.",
+        choices=("capital_recovery", "cahn"),
+        status="setting",
+    ),
+    _P(
+        "coverage_target",
+        "scalar",
+        1.0,
+        "ratio",
+        "Coverage G* = R / R* at which the build-out is paid for; below it the gap ln(G*/G) raises the crash hazard.",
+        low=0,
+        low_open=True,
+        high=100,
+        status="sourced",
+        source="Cahn's rule / Bain 2025 ('revenue needed'): revenue equal to required revenue",
+    ),
+    _P(
+        "discipline_gap",
+        "scalar",
+        1.0,
+        "-",
+        "Capex cut per unit of widening coverage gap (c_gap).",
+        low=0,
+        high=100,
+        source="guess",
+    ),
+    _P(
+        "discipline_stress",
+        "scalar",
+        0.5,
+        "-",
+        "Capex cut at full funding stress (c_stress).",
+        low=0,
+        high=100,
+        source="guess",
+    ),
+)

@@ -1,0 +1,157 @@
+"""End-to-end runs of the command line in a temporary folder."""
+
+import json
+import subprocess
+import sys
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bubblesim import __version__
+from bubblesim.cli import Progress, cli
+from bubblesim.engine.model import STATE_VARIABLES
+
+from ..conftest import SCENARIOS
+
+BASELINE = str(SCENARIOS / "baseline.toml")
+RUN_FILES = {
+    "summary.json",
+    "quantiles.csv",
+    "correction_by_date.csv",
+    "fan_ai_index.png",
+    "fan_market.png",
+}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_run_writes_every_output(in_tmp):
+    res = invoke("run", BASELINE, "--paths", "600", "--seed", "3")
+    assert res.exit_code == 0, res.output
+    assert "drawdown >= 20%" in res.stdout and "95% interval" in res.stdout
+    out = in_tmp / "outputs" / "baseline"
+    assert {p.name for p in out.iterdir()} == RUN_FILES
+    summary = json.loads((out / "summary.json").read_text())
+    for key in (
+        "scenario",
+        "scenario_sha256",
+        "paths",
+        "seed",
+        "version",
+        "steps_per_year",
+        "horizon_years",
+        "assumptions",
+        "metrics",
+    ):
+        assert key in summary
+    assert summary["paths"] == 600 and summary["seed"] == 3 and summary["version"] == __version__
+    assert len(summary["scenario_sha256"]) == 64
+    m = summary["metrics"][0]
+    assert set(m) >= {"name", "index", "threshold", "probability", "std_error", "ci_low", "ci_high"}
+    assert {x["index"] for x in summary["metrics"]} == {"ai", "market"}
+    sources = {a["name"]: a["source"] for a in summary["assumptions"]}
+    assert "a16z" in sources["llm_price.annual_decay"]
+    q = pd.read_csv(out / "quantiles.csv")
+    assert list(q.columns) == ["variable", "date", "quantile", "value"]
+    assert set(q["variable"]) == set(STATE_VARIABLES)
+    assert {0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99} <= set(q["quantile"].round(2))
+    for png in ("fan_ai_index.png", "fan_market.png"):
+        img = mpimg.imread(out / png)
+        assert img.shape[0] > 300 and img.shape[1] > 500
+    # no temporary files left behind
+    assert not [p for p in (in_tmp / "outputs").iterdir() if p.name.startswith(".")]
+
+
+def test_same_seed_same_summary(in_tmp):
+    invoke("run", BASELINE, "-n", "300", "-s", "1", "-o", "a", "-q")
+    invoke("run", BASELINE, "-n", "300", "-s", "1", "-o", "b", "-q")
+    a = json.loads((in_tmp / "a" / "summary.json").read_text())
+    b = json.loads((in_tmp / "b" / "summary.json").read_text())
+    assert a["metrics"] == b["metrics"]
+    assert (in_tmp / "a" / "quantiles.csv").read_bytes() == (
+        in_tmp / "b" / "quantiles.csv"
+    ).read_bytes()
+
+
+def test_rerun_never_overwrites_without_force(in_tmp):
+    assert invoke("run", BASELINE, "-n", "200", "-q").exit_code == 0
+    first = (in_tmp / "outputs" / "baseline" / "summary.json").read_bytes()
+    assert invoke("run", BASELINE, "-n", "200", "-s", "9", "-q").exit_code == 0
+    assert (in_tmp / "outputs" / "baseline-2" / "summary.json").exists()
+    assert (in_tmp / "outputs" / "baseline" / "summary.json").read_bytes() == first
+    res = invoke("run", BASELINE, "-n", "200", "-q", "--out", "outputs/baseline")
+    assert res.exit_code == 2 and "--force" in res.stderr
+    assert (in_tmp / "outputs" / "baseline" / "summary.json").read_bytes() == first
+    res = invoke(
+        "run", BASELINE, "-n", "200", "-s", "9", "-q", "--out", "outputs/baseline", "--force"
+    )
+    assert res.exit_code == 0
+    assert (in_tmp / "outputs" / "baseline" / "summary.json").read_bytes() != first
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["run", "missing.toml"], "missing.toml: no such file"),
+        (["run", BASELINE, "--paths", "0"], "--paths"),
+        (["run", BASELINE, "--paths", "1000000000000"], "--paths"),
+        (["run", BASELINE, "--paths", "many"], "--paths"),
+        (["run", BASELINE, "--seed", "-3"], "--seed"),
+        (["run", "."], "is a folder"),
+        (["run", BASELINE, "--bogus"], "--bogus"),
+        (["validate", "missing.toml"], "missing.toml"),
+    ],
+)
+def test_bad_cli_input_is_one_line_exit_2_and_writes_nothing(in_tmp, args, needle):
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) <= 2 and needle in res.stderr, res.stderr  # validate adds a summary line
+    assert "Traceback" not in res.output
+    assert not (in_tmp / "outputs").exists()
+
+
+def test_bad_scenario_file_is_one_line(in_tmp):
+    (in_tmp / "bad.toml").write_text("[llm_price]\nelasticty = 0.9\n")
+    res = invoke("run", "bad.toml")
+    assert res.exit_code == 2
+    assert res.stderr.strip().count("\n") == 0
+    assert "bad.toml: llm_price.elasticty: unknown key; did you mean 'elasticity'?" in res.stderr
+    assert not (in_tmp / "outputs").exists()
+
+
+def test_validate_bundled_scenarios():
+    res = invoke("validate", *map(str, sorted(SCENARIOS.glob("*.toml"))))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("ok ") == 5
+    assert "llm_price.annual_decay" in res.stdout
+
+
+def test_every_command_has_help_with_examples():
+    for name, command in cli.commands.items():
+        res = invoke(name, "--help")
+        assert res.exit_code == 0 and "Examples" in res.stdout, name
+        assert command.help
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "bubblesim", "--version"], capture_output=True, text=True, check=True
+    )
+    assert __version__ in out.stdout
+
+
+def test_progress_appears_only_after_the_delay(capsys):
+    quick = Progress("x", delay=60)
+    quick(50, 100)
+    quick(100, 100)
+    assert capsys.readouterr().err == ""
+    slow = Progress("x", delay=0)
+    slow(50, 100)
+    slow(100, 100)
+    err = capsys.readouterr().err
+    assert "50%" in err and "100%" in err
