@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bubblesim  # noqa: E402
-from bubblesim.rng import blocks  # noqa: E402
-from bubblesim.shocks import NORMAL_SHOCKS, UNIFORM_SHOCKS  # noqa: E402
+from bubblesim.engine.rng import blocks  # noqa: E402
+from bubblesim.engine.shocks import NORMAL_SHOCKS, UNIFORM_SHOCKS  # noqa: E402
 
 
 def best_of(fn, repeat):

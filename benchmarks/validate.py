@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bubblesim import scenario_from_dict, simulate  # noqa: E402
-from bubblesim.backtest import historical_frequency  # noqa: E402
-from bubblesim.calibrate import fit_merton  # noqa: E402
+from bubblesim.history.backtest import historical_frequency  # noqa: E402
+from bubblesim.history.calibrate import fit_merton  # noqa: E402
 
 BGK = 0.5826
 QP = {0.1: 0.243050, 0.5: 0.463159, 1.5: 0.668992, 4.5: 0.905305, 10.0: 1.088998}
