@@ -133,22 +133,8 @@ def simulate_paths(
 ) -> SimulatedPaths:
     """Simulate a scenario's paths in blocks and keep their states and per-path summaries.
 
-    Parameters
-    ----------
-    scenario : Scenario
-        From :func:`bubblesim.load_scenario`.
-    paths, seed : int, optional
-        Override the scenario's ``[simulation]`` values.
-    workers : int
-        Processes to run blocks in; the numbers do not depend on it.
-    progress : callable, optional
-        Called as ``progress(paths_done, paths_total)`` after each block.
-
-    Returns
-    -------
-    SimulatedPaths
-        Use :func:`bubblesim.simulate` for the same run wrapped in a
-        :class:`bubblesim.SimulationResult`, which adds estimates and tables.
+    The parameters are those of :func:`bubblesim.simulate`, which is this run wrapped in a
+    :class:`bubblesim.SimulationResult` (estimates and tables added).
     """
     scenario = scenario.with_overrides(paths=paths, seed=seed)
     n = scenario.paths
