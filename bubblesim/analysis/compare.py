@@ -49,11 +49,11 @@ class Comparison:
             and same_grid(result.scenario, ref.scenario)
         )
 
-    def thresholds(self) -> list[float]:
-        """Thresholds every scenario reports."""
-        common = set(self.reference.scenario.thresholds)
+    def thresholds(self, index: str = "market") -> list[float]:
+        """Thresholds every scenario reports for ``index`` ("ai" or "market")."""
+        common = set(self.reference.scenario.thresholds_for(index))
         for r in self.results[1:]:
-            common &= set(r.scenario.thresholds)
+            common &= set(r.scenario.thresholds_for(index))
         return sorted(common)
 
     def table(self) -> pd.DataFrame:
@@ -63,7 +63,7 @@ class Comparison:
         ref = self.reference
         for kind, name in KINDS:
             for index in INDICES:
-                for thr in self.thresholds():
+                for thr in self.thresholds(index):
                     ref_hits = ref.hits(index, thr, kind)
                     for r in self.results:
                         est = r.estimate(index, thr, kind)

@@ -43,12 +43,21 @@ class SimulationResult(SimulatedPaths):
         return cls(**{f.name: getattr(simulated, f.name) for f in fields(SimulatedPaths)})
 
     # ------------------------------------------------------------------ basic facts
+    def _threshold_number(self, index: str, threshold: float) -> int:
+        reported = self.scenario.thresholds_for(index)
+        if threshold not in reported:
+            raise KeyError(
+                f"{index} drawdowns are reported at {', '.join(f'{t:g}' for t in reported)},"
+                f" not {threshold:g} (set [correction] {'ai_' if index == 'ai' else ''}thresholds)"
+            )
+        return reported.index(threshold)
+
     def hits(self, index: str, threshold: float, kind: str = "drawdown") -> np.ndarray:
         """Boolean per path: did ``index`` ("ai" or "market") reach the threshold?
 
         ``kind`` is ``"drawdown"`` (from the running peak) or ``"fall"`` (below the start).
         """
-        j = self.scenario.thresholds.index(threshold)
+        j = self._threshold_number(index, threshold)
         return self.reductions[f"{index}.first_{kind}.{j}"] >= 0
 
     def estimate(self, index: str, threshold: float, kind: str = "drawdown") -> Estimate:
@@ -57,7 +66,7 @@ class SimulationResult(SimulatedPaths):
 
     def cumulative(self, index: str, threshold: float) -> pd.DataFrame:
         """P(first drawdown past ``threshold`` by each date), with 95% Wilson intervals."""
-        j = self.scenario.thresholds.index(threshold)
+        j = self._threshold_number(index, threshold)
         first = self.reductions[f"{index}.first_drawdown.{j}"]
         n_points = self.scenario.n_steps + 1
         counts = np.bincount(first[first >= 0], minlength=n_points)[:n_points]
@@ -82,7 +91,7 @@ class SimulationResult(SimulatedPaths):
             rows = []
             for kind, label in (("drawdown", "drawdown from peak"), ("fall", "fall below start")):
                 for index in INDICES:
-                    for thr in self.scenario.thresholds:
+                    for thr in self.scenario.thresholds_for(index):
                         est = self.estimate(index, thr, kind)
                         rows.append(
                             {
@@ -112,7 +121,7 @@ class SimulationResult(SimulatedPaths):
 
     def time_to_correction(self, index: str, threshold: float) -> dict[str, float | None]:
         """Years to the first drawdown past ``threshold``, among paths where it happens."""
-        j = self.scenario.thresholds.index(threshold)
+        j = self._threshold_number(index, threshold)
         first = self.reductions[f"{index}.first_drawdown.{j}"]
         years = first[first >= 0] * self.scenario.dt
         out: dict[str, float | None] = {"share_of_paths": float(years.size / self.paths)}

@@ -12,11 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .shocks import Shocks
 
-__all__ = ["ModelOptions", "run_model", "poisson_from_uniform", "STATE_VARIABLES", "INDEX_START"]
+__all__ = [
+    "ModelOptions",
+    "run_model",
+    "poisson_from_uniform",
+    "price_shock_median",
+    "STATE_VARIABLES",
+    "INDEX_START",
+]
 
 #: Level of the AI index, the rest of the market and the broad market at the start.
 INDEX_START = 100.0
@@ -42,6 +49,7 @@ STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "overvaluation": ("log", "Bubble component b"),
     "crash_hazard": ("1/year", "Crash hazard h"),
     "crash_count": ("crashes", "Cumulative AI crashes"),
+    "lab_failed": ("0/1", "The lab has run out of cash (stays 1 once it has)"),
 }
 
 
@@ -52,7 +60,8 @@ class ModelOptions:
     feedback : bool
         False makes the AI index a Merton jump-diffusion with constant hazard ``hazard_base``.
     bubble_compensation : bool
-        JLS drift ``kappa_bar * h`` on the bubble component between crashes (only with feedback).
+        JLS drift ``kappa_bar * h1 * max(b, 0)^q`` on the bubble component between crashes: the
+        herding part of the hazard is priced, the fundamental part is not (only with feedback).
     required_revenue_rule : str
         ``"capital_recovery"`` or ``"cahn"``.
     """
@@ -63,6 +72,82 @@ class ModelOptions:
 
 
 DEFAULT_OPTIONS = ModelOptions()
+
+#: Bisection steps for :func:`price_shock_median` (the bracket shrinks 2^-64: to rounding).
+MEDIAN_BISECTIONS = 64
+
+#: Rows of distinct parameters solved at once by :func:`price_shock_median` (bounds memory).
+MEDIAN_CHUNK = 1024
+
+
+def price_shock_median(
+    war_rate: np.ndarray,
+    war_log_drop: np.ndarray,
+    efficiency_rate: np.ndarray,
+    efficiency_log_drop: np.ndarray,
+    volatility: np.ndarray,
+) -> np.ndarray:
+    """Median of one year of the price's shocks, ``s_p W_1 + a N_war + c N_eff``.
+
+    ``N_war ~ Poisson(war_rate)`` and ``N_eff ~ Poisson(efficiency_rate)`` are the year's event
+    counts (a year of monthly Poisson steps is exactly Poisson over the year), ``a`` and ``c``
+    their log price moves. The engine subtracts this from the trend so that the median one-year
+    log change of the price is exactly ``-ln(annual_decay)``: the input is the realised decay,
+    shocks included, not a trend the shocks add to. Solved by bisection on the mixture CDF
+    ``sum_ij P(i) P(j) Phi((x - a i - c j) / s_p)`` (a step function when ``s_p = 0``, where the
+    lower median is returned), once per distinct parameter row.
+
+    Parameters
+    ----------
+    war_rate, war_log_drop, efficiency_rate, efficiency_log_drop, volatility : ndarray
+        Broadcastable arrays (per path); rates per year, drops in logs (<= 0 for falls).
+
+    Returns
+    -------
+    ndarray
+        The median, broadcast shape of the inputs.
+    """
+    arrays = np.broadcast_arrays(
+        *(
+            np.asarray(a, dtype=float)
+            for a in (war_rate, war_log_drop, efficiency_rate, efficiency_log_drop, volatility)
+        )
+    )
+    shape = arrays[0].shape
+    rows = np.stack([a.ravel() for a in arrays], axis=1)
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    medians = np.empty(len(unique))
+    for start in range(0, len(unique), MEDIAN_CHUNK):
+        chunk = unique[start : start + MEDIAN_CHUNK]
+        medians[start : start + MEDIAN_CHUNK] = _mixture_median(*chunk.T)
+    return medians[np.ravel(inverse)].reshape(shape)
+
+
+def _mixture_median(lam_a, a, lam_c, c, s):
+    top = max(float(lam_a.max()), float(lam_c.max()))
+    n = np.arange(int(np.ceil(top + 12.0 * np.sqrt(top) + 25.0)) + 1)
+    pa = stats.poisson.pmf(n[None, :], lam_a[:, None])
+    pc = stats.poisson.pmf(n[None, :], lam_c[:, None])
+    weight = (pa[:, :, None] * pc[:, None, :]).reshape(len(s), -1)
+    loc = (a[:, None, None] * n[None, :, None] + c[:, None, None] * n[None, None, :]).reshape(
+        len(s), -1
+    )
+    keep = weight.max(axis=0) > 1e-300
+    weight, loc = weight[:, keep], loc[:, keep]
+    weight = weight / weight.sum(axis=1, keepdims=True)
+    lo = loc.min(axis=1) - 40.0 * s - 1.0
+    hi = loc.max(axis=1) + 40.0 * s + 1.0
+    smooth = s > 0
+    scale = np.where(smooth, s, 1.0)[:, None]
+    for _ in range(MEDIAN_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        below = np.where(
+            smooth[:, None], special.ndtr((mid[:, None] - loc) / scale), loc <= mid[:, None]
+        )
+        upper = (weight * below).sum(axis=1) >= 0.5
+        hi = np.where(upper, mid, hi)
+        lo = np.where(upper, lo, mid)
+    return hi
 
 
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -155,12 +240,19 @@ def run_model(
     lam_pw = p["llm_price.price_war_rate"]
     ln_pw = np.log1p(-p["llm_price.price_war_drop"])
     revenue0 = p["llm_price.initial_revenue"]
+    eff_price = -passthrough * ln_gain  # log price move of one efficiency shock
+    # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
+    price_trend = -ln_decay - price_shock_median(lam_pw, ln_pw, lam_eff, eff_price, s_p)
+    # expected log price change per year (trend plus the jumps' mean)
+    price_mean = price_trend + lam_pw * ln_pw + lam_eff * eff_price
+    # compute demand moved by one efficiency shock: eta cut net of Jevons, plus price response
+    eff_compute = (-(1.0 - jevons) + elasticity * passthrough) * ln_gain
     # capex
     plan_scale = p["capex.plan_scale"]
-    acc_share = p["capex.accelerator_share"]
     life = p["capex.useful_life"]
     rate = p["capex.cost_of_capital"]
     margin = p["capex.margin"]
+    gross_margin = p["capex.gross_margin"]
     target = p["capex.coverage_target"]
     c_gap = p["capex.discipline_gap"]
     c_stress = p["capex.discipline_stress"]
@@ -168,6 +260,8 @@ def run_model(
     # cash
     burn_scale = p["cash_burn.burn_scale"]
     rev_share = p["cash_burn.revenue_share"]
+    burn_cut = p["cash_burn.stress_burn_cut"]
+    ln_failure = np.log1p(-p["cash_burn.failure_drop"])
     raise_months = p["cash_burn.raise_runway_months"]
     stress_months = p["cash_burn.stress_runway_months"]
     round_rate = p["cash_burn.round_rate"]
@@ -182,7 +276,8 @@ def run_model(
     rho = p["market.correlation"]
     weight = p["market.mag7_weight"]
     contagion = p["market.contagion"]
-    g_expected = np.log1p(p["market.expected_revenue_growth"])
+    drag = p["market.valuation_drag"]
+    rest_b0 = p["market.rest_overvaluation"]
     beta_rev = p["market.revenue_beta"]
     beta_compute = p["market.compute_beta"]
     beta_capex = p["market.capex_beta"]
@@ -190,6 +285,8 @@ def run_model(
     jump_mean = np.log1p(-p["market.crash_size"])
     jump_sd = p["market.crash_size_volatility"]
     kappa_bar = -np.expm1(jump_mean + 0.5 * jump_sd**2)
+    # the rest's drift includes contagion: compensate E[exp(contagion * J)] per crash
+    kappa_rest = -np.expm1(contagion * jump_mean + 0.5 * (contagion * jump_sd) ** 2)
     h0 = p["market.hazard_base"]
     h1 = p["market.hazard_bubble"]
     q = p["market.hazard_bubble_power"]
@@ -198,6 +295,7 @@ def run_model(
 
     capex_plan = schedules["capex.plan"]
     burn_plan = schedules["cash_burn.plan"]
+    revenue_plan = schedules["cash_burn.revenue_plan"]
 
     # state at k = 0
     growth = np.log1p(p["gpu_demand.initial_growth"]).astype(float)
@@ -206,6 +304,7 @@ def run_model(
     ln_eff = np.zeros(n_paths)  # compute per unit of capability
     capital = p["capex.initial_stock"].astype(float)
     cash = p["cash_burn.initial_cash"].astype(float)
+    failed = np.zeros(n_paths, dtype=bool)
     fundamental = np.zeros(n_paths)
     bubble = b0.astype(float)
     ln_rest = np.full(n_paths, np.log(INDEX_START))
@@ -213,6 +312,7 @@ def run_model(
     crashes = np.zeros(n_paths)
     prev_capex = plan_scale * capex_plan[0]
     gap0 = None
+    prev_cut = None
 
     # step-major copies: one contiguous row per step is much faster than a strided column
     sh = {f.name: np.ascontiguousarray(getattr(shocks, f.name).T) for f in fields(shocks)}
@@ -220,12 +320,10 @@ def run_model(
     for k in range(n_steps + 1):
         t = k * dt
         revenue = revenue0 * np.exp(ln_price + ln_usage)
-        ai_index = INDEX_START * np.exp(fundamental + bubble - b0)
         rest = np.exp(ln_rest)
-        ai_peak = np.maximum(ai_peak, ai_index)
         # required revenue and coverage
         if options.required_revenue_rule == "cahn":
-            required = 2.0 * acc_share * prev_capex / margin
+            required = prev_capex / (1.0 - gross_margin)
         else:
             required = capital * (1.0 / life + rate) / margin
         required = np.maximum(required, 1e-9)
@@ -233,20 +331,26 @@ def run_model(
         gap = np.maximum(0.0, np.log(target / coverage))
         if gap0 is None:
             gap0 = gap
-        # lab cash and funding stress
-        expected_revenue = revenue0 * np.exp(g_expected * t)
-        burn = burn_scale * burn_plan[k] + rev_share * (expected_revenue - revenue)
-        burning = burn > 0
-        runway = np.where(burning, 12.0 * cash / np.where(burning, burn, 1.0), np.inf)
+        # lab cash and funding stress: the burn plan assumed the labs' own revenue plan
+        planned = burn_scale * burn_plan[k] + gross_margin * (revenue_plan[k] - rev_share * revenue)
+        wants = planned > 0
+        runway = np.where(wants, 12.0 * cash / np.where(wants, planned, 1.0), np.inf)
         stress = np.where(
-            cash <= 0, 1.0, np.where(burning, np.clip(1.0 - runway / stress_months, 0.0, 1.0), 0.0)
+            wants, np.where(cash <= 0, 1.0, np.clip(1.0 - runway / stress_months, 0.0, 1.0)), 0.0
         )
+        # a stressed lab cuts its burn; a lab that has run out of cash spends only what it earns
+        burn = np.where(failed, np.minimum(planned, 0.0), planned * (1.0 - burn_cut * stress))
         # crash hazard and realized capex
-        hazard = h0 + fb * (h1 * np.maximum(bubble, 0.0) ** q + h2 * gap + h3 * stress)
+        herding = h1 * np.maximum(bubble, 0.0) ** q
+        hazard = h0 + fb * (herding + h2 * gap + h3 * stress)
         capex_cut = c_gap * np.maximum(0.0, gap - gap0) + c_stress * stress  # log cut vs plan
-        if k == 0:
-            prev_cut = capex_cut
         capex = plan_scale * capex_plan[k] * np.exp(-capex_cut)
+        # capex news is priced when it is known (same step), not one step later
+        if prev_cut is not None:
+            fundamental = fundamental - fb * beta_capex * (capex_cut - prev_cut)
+        prev_cut = capex_cut
+        ai_index = INDEX_START * np.exp(fundamental + bubble - b0)
+        ai_peak = np.maximum(ai_peak, ai_index)
 
         out["ai_index"][k] = ai_index
         out["market"][k] = weight * ai_index + (1.0 - weight) * rest
@@ -264,6 +368,7 @@ def run_model(
         out["overvaluation"][k] = bubble
         out["crash_hazard"][k] = hazard
         out["crash_count"][k] = crashes
+        out["lab_failed"][k] = failed
         if k == n_steps:
             break
 
@@ -271,16 +376,16 @@ def run_model(
         n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff * dt)
         n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt)
         d_ln_price = (
-            -ln_decay * dt
-            + s_p * sqdt * sh["price"][k]
-            + ln_pw * n_pw
-            - passthrough * ln_gain * n_eff
+            price_trend * dt + s_p * sqdt * sh["price"][k] + ln_pw * n_pw + eff_price * n_eff
         )
         d_ln_usage = growth * dt - elasticity * d_ln_price + s_q * sqdt * sh["usage"][k]
+        # revenue surprise against what the model itself expects given the state (mean zero)
+        revenue_surprise = (1.0 - elasticity) * (d_ln_price - price_mean * dt) + s_q * sqdt * sh[
+            "usage"
+        ][k]
         # compute needed per unit of capability: cut by the gain, less what Jevons wins back
         d_ln_eff = -(1.0 - jevons) * ln_gain * n_eff
-        # compute demand moved by the efficiency shocks: eta cut net of Jevons, plus price response
-        d_compute_shock = d_ln_eff + elasticity * passthrough * ln_gain * n_eff
+        compute_surprise = eff_compute * (n_eff - lam_eff * dt)
         # exact Ornstein-Uhlenbeck transition (stable for any theta * dt)
         growth = g_long + (growth - g_long) * ou_decay + s_g * ou_sd * sh["demand_growth"][k]
         ln_price = ln_price + d_ln_price
@@ -291,30 +396,36 @@ def run_model(
 
         drawdown_ai = 1.0 - ai_index / ai_peak
         window = np.exp(-window_sens * drawdown_ai)
-        seeking = burning & (runway < raise_months)
+        seeking = wants & ~failed & (runway < raise_months)
         closes = seeking & (sh["funding"][k] < -np.expm1(-round_rate * window * dt))
-        raised = np.where(
-            closes, np.minimum(round_years * np.maximum(burn, 0.0), capacity) * window, 0.0
-        )
+        raised = np.where(closes, np.minimum(round_years * planned, capacity) * window, 0.0)
         cash = cash - burn * dt + raised
+        # the lab runs out of cash: it fails once, cash is floored at zero
+        fails = cash < 0
+        cash = np.maximum(cash, 0.0)
+        failed = failed | fails
         prev_capex = capex
 
         n_crash = poisson_from_uniform(sh["crash"][k], hazard * dt)
         jump = n_crash * jump_mean + np.sqrt(n_crash) * jump_sd * sh["crash_size"][k]
         crashes = crashes + n_crash
-        bubble = bubble + comp * kappa_bar * hazard * dt + jump
+        bubble = (
+            bubble
+            + (comp * kappa_bar * herding - fb * drag * bubble) * dt
+            + jump
+            + fb * ln_failure * fails
+        )
         fundamental = (
             fundamental
             + (mu_ai - 0.5 * s_ai**2) * dt
             + s_ai * sqdt * sh["ai"][k]
-            + fb * beta_rev * (d_ln_price + d_ln_usage - g_expected * dt)
-            + fb * beta_compute * d_compute_shock
-            - fb * beta_capex * (capex_cut - prev_cut)
+            + fb * beta_rev * revenue_surprise
+            + fb * beta_compute * compute_surprise
         )
-        prev_cut = capex_cut
+        rest_valuation = rest_b0 * np.exp(-drag * t)
         ln_rest = (
             ln_rest
-            + (mu_rest - 0.5 * s_rest**2) * dt
+            + (mu_rest - drag * rest_valuation + kappa_rest * hazard - 0.5 * s_rest**2) * dt
             + s_rest * sqdt * (rho * sh["ai"][k] + np.sqrt(1.0 - rho**2) * sh["rest"][k])
             + contagion * jump
         )

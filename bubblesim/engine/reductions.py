@@ -43,7 +43,7 @@ def first_crossing(series: np.ndarray, threshold: float, axis: int = -1) -> np.n
 
 
 def path_summaries(
-    states: Mapping[str, np.ndarray], thresholds: Sequence[float]
+    states: Mapping[str, np.ndarray], thresholds: Mapping[str, Sequence[float]]
 ) -> dict[str, np.ndarray]:
     """The per-path summaries a run keeps for each index in :data:`INDICES`.
 
@@ -51,14 +51,14 @@ def path_summaries(
     ----------
     states : mapping
         State variable -> time-major array of shape ``(n_points, n_paths)``.
-    thresholds : sequence of float
-        Drawdown thresholds (fractions).
+    thresholds : mapping
+        Index short name (``"ai"``, ``"market"``) -> its drawdown thresholds (fractions).
 
     Returns
     -------
     dict
         ``"<index>.max_drawdown"`` and ``"<index>.min_level"`` (fractions of the start), and for
-        threshold number ``j`` ``"<index>.first_drawdown.<j>"`` (grid index of the first drawdown
+        threshold number ``j`` of that index ``"<index>.first_drawdown.<j>"`` (grid index of the first drawdown
         from the running peak past it) and ``"<index>.first_fall.<j>"`` (first fall below the
         start past it), -1 where never; each of shape ``(n_paths,)``.
     """
@@ -69,7 +69,7 @@ def path_summaries(
         relative_fall = 1.0 - levels / levels[0]
         reductions[f"{key}.max_drawdown"] = dd.max(axis=0)
         reductions[f"{key}.min_level"] = levels.min(axis=0) / levels[0]
-        for j, thr in enumerate(thresholds):
+        for j, thr in enumerate(thresholds[key]):
             reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
             reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
     return reductions

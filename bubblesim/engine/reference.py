@@ -32,6 +32,40 @@ def poisson_inverse(u: float, mean: float) -> int:
     return n
 
 
+def shock_median(war_rate, war_log_drop, eff_rate, eff_log_drop, volatility) -> float:
+    """Median of one year of the price's shocks ``s W_1 + a N_war + c N_eff``, by bisection."""
+
+    def pmf(n, lam):
+        return math.exp(-lam) * lam**n / math.factorial(n) if lam > 0 else float(n == 0)
+
+    top = max(war_rate, eff_rate)
+    n_max = int(math.ceil(top + 12 * math.sqrt(top) + 25))
+    atoms = [
+        (pmf(i, war_rate) * pmf(j, eff_rate), war_log_drop * i + eff_log_drop * j)
+        for i in range(n_max + 1)
+        for j in range(n_max + 1)
+    ]
+    atoms = [(w, x) for w, x in atoms if w > 1e-300]
+    total = sum(w for w, _ in atoms)
+
+    def cdf(x):
+        if volatility > 0:
+            return sum(
+                w * 0.5 * math.erfc(-(x - a) / (volatility * math.sqrt(2))) for w, a in atoms
+            )
+        return sum(w for w, a in atoms if a <= x)
+
+    lo = min(a for _, a in atoms) - 40 * volatility - 1
+    hi = max(a for _, a in atoms) + 40 * volatility + 1
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        if cdf(mid) / total >= 0.5:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def reference_path(
     params: Mapping[str, float],
     schedules: Mapping[str, Sequence[float]],
@@ -61,6 +95,9 @@ def reference_path(
     n_steps = len(shocks["ai"])
     fb = 1.0 if options.feedback else 0.0
     comp = 1.0 if (options.feedback and options.bubble_compensation) else 0.0
+    elasticity = P["llm_price.elasticity"]
+    theta = P["gpu_demand.mean_reversion"]
+    g_long = math.log(1 + P["gpu_demand.long_run_growth"])
 
     # --- state at the start
     growth = math.log(1 + P["gpu_demand.initial_growth"])  # log growth rate of demand g
@@ -69,6 +106,7 @@ def reference_path(
     ln_eff = 0.0  # log compute needed per unit of capability
     capital = P["capex.initial_stock"]  # K
     cash = P["cash_burn.initial_cash"]
+    failed = False  # the lab has run out of cash
     fundamental = 0.0  # x: fundamental part of the AI index's log level
     bubble = P["market.initial_overvaluation"]  # b
     ln_rest = math.log(INDEX_START)
@@ -76,25 +114,42 @@ def reference_path(
     crashes = 0
     prev_capex = P["capex.plan_scale"] * schedules["capex.plan"][0]
     gap0 = None
+    prev_cut = None
 
     jump_mean = math.log(1 - P["market.crash_size"])
     jump_sd = P["market.crash_size_volatility"]
     kappa_bar = 1 - math.exp(jump_mean + 0.5 * jump_sd**2)
+    c = P["market.contagion"]
+    kappa_rest = 1 - math.exp(c * jump_mean + 0.5 * (c * jump_sd) ** 2)
     ln_gain = math.log(P["gpu_demand.efficiency_gain"])
-    g_expected = math.log(1 + P["market.expected_revenue_growth"])
     life = P["capex.useful_life"]
+    drag = P["market.valuation_drag"]
+
+    # price: the trend is net of the shocks, so the median one-year fall is annual_decay
+    war_drop = math.log(1 - P["llm_price.price_war_drop"])
+    eff_drop = -P["gpu_demand.price_passthrough"] * ln_gain
+    trend = -math.log(P["llm_price.annual_decay"]) - shock_median(
+        P["llm_price.price_war_rate"],
+        war_drop,
+        P["gpu_demand.efficiency_shock_rate"],
+        eff_drop,
+        P["llm_price.volatility"],
+    )
+    price_mean = (
+        trend
+        + P["llm_price.price_war_rate"] * war_drop
+        + P["gpu_demand.efficiency_shock_rate"] * eff_drop
+    )
 
     out: dict[str, list[float]] = {name: [] for name in STATE_VARIABLES}
     for k in range(n_steps + 1):
         t = k * dt
         revenue = P["llm_price.initial_revenue"] * math.exp(ln_price + ln_usage)
-        ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
         rest = math.exp(ln_rest)
-        ai_peak = max(ai_peak, ai_index)
 
-        # required revenue R*: capital recovery, or Cahn's rule on the accelerator run-rate
+        # required revenue R*: capital recovery, or Cahn's rule on the capex run-rate
         if options.required_revenue_rule == "cahn":
-            required = 2 * P["capex.accelerator_share"] * prev_capex / P["capex.margin"]
+            required = prev_capex / (1 - P["capex.gross_margin"])
         else:
             required = capital * (1 / life + P["capex.cost_of_capital"]) / P["capex.margin"]
         required = max(required, 1e-9)
@@ -103,31 +158,37 @@ def reference_path(
         if gap0 is None:
             gap0 = gap
 
-        # labs: burn moves with revenue surprises; stress when runway is short
-        expected_revenue = P["llm_price.initial_revenue"] * math.exp(g_expected * t)
-        burn = P["cash_burn.burn_scale"] * schedules["cash_burn.plan"][k] + P[
-            "cash_burn.revenue_share"
-        ] * (expected_revenue - revenue)
-        runway = 12 * cash / burn if burn > 0 else math.inf
-        if cash <= 0:
-            stress = 1.0
-        elif burn > 0:
-            stress = min(1.0, max(0.0, 1 - runway / P["cash_burn.stress_runway_months"]))
-        else:
+        # labs: the burn plan assumed their own revenue plan; gross margin of a shortfall is burn
+        lab_revenue = P["cash_burn.revenue_share"] * revenue
+        planned = P["cash_burn.burn_scale"] * schedules["cash_burn.plan"][k] + P[
+            "capex.gross_margin"
+        ] * (schedules["cash_burn.revenue_plan"][k] - lab_revenue)
+        runway = 12 * cash / planned if planned > 0 else math.inf
+        if planned <= 0:
             stress = 0.0
+        elif cash <= 0:
+            stress = 1.0
+        else:
+            stress = min(1.0, max(0.0, 1 - runway / P["cash_burn.stress_runway_months"]))
+        if failed:
+            burn = min(planned, 0.0)  # spends only what it earns
+        else:
+            burn = planned * (1 - P["cash_burn.stress_burn_cut"] * stress)
 
+        herding = P["market.hazard_bubble"] * max(bubble, 0.0) ** P["market.hazard_bubble_power"]
         hazard = P["market.hazard_base"] + fb * (
-            P["market.hazard_bubble"] * max(bubble, 0.0) ** P["market.hazard_bubble_power"]
-            + P["market.hazard_coverage"] * gap
-            + P["market.hazard_stress"] * stress
+            herding + P["market.hazard_coverage"] * gap + P["market.hazard_stress"] * stress
         )
         # capex discipline: cut (in logs) when coverage worsens from the start or funding is stressed
         capex_cut = (
             P["capex.discipline_gap"] * max(0.0, gap - gap0) + P["capex.discipline_stress"] * stress
         )
-        if k == 0:
-            prev_cut = capex_cut
         capex = P["capex.plan_scale"] * schedules["capex.plan"][k] * math.exp(-capex_cut)
+        if prev_cut is not None:  # cuts hit accelerator makers as soon as they are known
+            fundamental -= fb * P["market.capex_beta"] * (capex_cut - prev_cut)
+        prev_cut = capex_cut
+        ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
+        ai_peak = max(ai_peak, ai_index)
 
         w = P["market.mag7_weight"]
         record = {
@@ -147,6 +208,7 @@ def reference_path(
             "overvaluation": bubble,
             "crash_hazard": hazard,
             "crash_count": float(crashes),
+            "lab_failed": float(failed),
         }
         for name, value in record.items():
             out[name].append(value)
@@ -157,25 +219,22 @@ def reference_path(
         n_eff = poisson_inverse(shocks["efficiency"][k], P["gpu_demand.efficiency_shock_rate"] * dt)
         n_pw = poisson_inverse(shocks["price_war"][k], P["llm_price.price_war_rate"] * dt)
         d_ln_price = (
-            -math.log(P["llm_price.annual_decay"]) * dt
+            trend * dt
             + P["llm_price.volatility"] * math.sqrt(dt) * shocks["price"][k]
-            + math.log(1 - P["llm_price.price_war_drop"]) * n_pw
-            - P["gpu_demand.price_passthrough"] * ln_gain * n_eff
+            + war_drop * n_pw
+            + eff_drop * n_eff
         )
-        d_ln_usage = (
-            growth * dt
-            - P["llm_price.elasticity"] * d_ln_price
-            + P["gpu_demand.volatility"] * math.sqrt(dt) * shocks["usage"][k]
-        )
+        usage_noise = P["gpu_demand.volatility"] * math.sqrt(dt) * shocks["usage"][k]
+        d_ln_usage = growth * dt - elasticity * d_ln_price + usage_noise
+        # what the market did not expect: revenue against its mean given the state
+        expected_d_ln_revenue = growth * dt + (1 - elasticity) * price_mean * dt
+        revenue_surprise = d_ln_price + d_ln_usage - expected_d_ln_revenue
         # Jevons: new uses win back part of the compute that the efficiency gain saves
         d_ln_eff = -(1 - P["gpu_demand.jevons"]) * ln_gain * n_eff
-        d_compute_shock = (
-            d_ln_eff
-            + P["llm_price.elasticity"] * P["gpu_demand.price_passthrough"] * ln_gain * n_eff
-        )
+        per_shock = d_ln_eff / n_eff if n_eff else -(1 - P["gpu_demand.jevons"]) * ln_gain
+        per_shock += elasticity * P["gpu_demand.price_passthrough"] * ln_gain
+        compute_surprise = per_shock * (n_eff - P["gpu_demand.efficiency_shock_rate"] * dt)
         # exact Ornstein-Uhlenbeck transition of the demand growth rate
-        theta = P["gpu_demand.mean_reversion"]
-        g_long = math.log(1 + P["gpu_demand.long_run_growth"])
         ou_sd = (
             math.sqrt(-math.expm1(-2 * theta * dt) / (2 * theta)) if theta > 0 else math.sqrt(dt)
         )
@@ -195,37 +254,43 @@ def reference_path(
         # --- funding rounds: the window closes as the AI index falls from its peak
         window = math.exp(-P["cash_burn.window_sensitivity"] * (1 - ai_index / ai_peak))
         raised = 0.0
-        if burn > 0 and runway < P["cash_burn.raise_runway_months"]:
+        if not failed and planned > 0 and runway < P["cash_burn.raise_runway_months"]:
             if shocks["funding"][k] < 1 - math.exp(-P["cash_burn.round_rate"] * window * dt):
                 sought = min(
-                    P["cash_burn.round_size_years"] * max(burn, 0.0),
+                    P["cash_burn.round_size_years"] * planned,
                     P["cash_burn.investor_capacity"],
                 )
                 raised = sought * window
         cash = cash - burn * dt + raised
+        fails = cash < 0  # out of cash: the lab fails (once) and cash stays at zero
+        if fails:
+            cash = 0.0
+            failed = True
         prev_capex = capex
 
         # --- crashes, the bubble, the AI index and the rest of the market
         n_crash = poisson_inverse(shocks["crash"][k], hazard * dt)
         jump = n_crash * jump_mean + math.sqrt(n_crash) * jump_sd * shocks["crash_size"][k]
         crashes += n_crash
-        bubble += comp * kappa_bar * hazard * dt + jump
+        bubble += (comp * kappa_bar * herding - fb * drag * bubble) * dt + jump
+        if fails:
+            bubble += fb * math.log(1 - P["cash_burn.failure_drop"])
         s_ai = P["market.ai_volatility"]
         fundamental += (
             (P["market.ai_drift"] - 0.5 * s_ai**2) * dt
             + s_ai * math.sqrt(dt) * shocks["ai"][k]
-            + fb * P["market.revenue_beta"] * (d_ln_price + d_ln_usage - g_expected * dt)
-            + fb * P["market.compute_beta"] * d_compute_shock
-            - fb * P["market.capex_beta"] * (capex_cut - prev_cut)  # cuts hit accelerator makers
+            + fb * P["market.revenue_beta"] * revenue_surprise
+            + fb * P["market.compute_beta"] * compute_surprise
         )
-        prev_cut = capex_cut
         s_r = P["market.rest_volatility"]
         rho = P["market.correlation"]
+        rest_valuation = P["market.rest_overvaluation"] * math.exp(-drag * t)
         ln_rest += (
-            (P["market.rest_drift"] - 0.5 * s_r**2) * dt
+            (P["market.rest_drift"] - drag * rest_valuation + kappa_rest * hazard - 0.5 * s_r**2)
+            * dt
             + s_r
             * math.sqrt(dt)
             * (rho * shocks["ai"][k] + math.sqrt(1 - rho**2) * shocks["rest"][k])
-            + P["market.contagion"] * jump
+            + c * jump
         )
     return out

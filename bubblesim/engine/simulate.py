@@ -43,7 +43,7 @@ def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
     start = scenario.start_year()
     schedules = {
         name: schedule(scenario.values[name], start, scenario.dt, n_steps)
-        for name in ("capex.plan", "cash_burn.plan")
+        for name in ("capex.plan", "cash_burn.plan", "cash_burn.revenue_plan")
     }
     shocks = draw_shocks(seed, block, n_paths, n_steps)
     options = ModelOptions(
@@ -85,7 +85,12 @@ def _run_block(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         states = run_model(*model_inputs(scenario, block, n_paths, seed))
     check_finite(scenario, states, first_path=block * BLOCK_SIZE)
-    return block, n_paths, path_summaries(states, scenario.thresholds), states
+    return (
+        block,
+        n_paths,
+        path_summaries(states, {i: scenario.thresholds_for(i) for i in INDICES}),
+        states,
+    )
 
 
 @dataclass

@@ -94,7 +94,10 @@ def backtest(
                 "crash_size": kappa,
                 "crash_size_volatility": float(np.clip(fit.params["d_j"], 0, 5)),
             },
-            "correction": {"thresholds": sorted(thresholds)},
+            "correction": {
+                "thresholds": sorted(thresholds),
+                "ai_thresholds": sorted(thresholds),
+            },
         },
         file="backtest",
     )

@@ -160,7 +160,9 @@ def save_fan_figure(
     unit, description = STATE_VARIABLES[variable]
     cumulative = None
     if corrections_for is not None:
-        cumulative = {t: result.cumulative(corrections_for, t) for t in sc.thresholds}
+        cumulative = {
+            t: result.cumulative(corrections_for, t) for t in sc.thresholds_for(corrections_for)
+        }
     fig = fan_figure(
         result.quantiles(variable),
         title=f"{_LABELS.get(variable, description)}: {sc.name}",
@@ -317,12 +319,15 @@ def comparison_figures(comparison, folder: Path) -> list[Path]:
         fig.text(0.01, 0.005, caption, fontsize=7, color="0.3")
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         written += save_figure(fig, folder / f"compare_fan_{var}")
-    thresholds = comparison.thresholds()
-    fig, axes = plt.subplots(
-        len(thresholds), 2, figsize=(11, 3.2 * len(thresholds)), squeeze=False, sharex=True
-    )
-    for i, t in enumerate(thresholds):
-        for j, index in enumerate(("ai", "market")):
+    per_index = {index: comparison.thresholds(index) for index in ("ai", "market")}
+    rows = max(1, *(len(v) for v in per_index.values()))
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 3.2 * rows), squeeze=False, sharex=True)
+    for j, index in enumerate(("ai", "market")):
+        for i in range(rows):
+            if i >= len(per_index[index]):
+                axes[i][j].set_visible(False)
+                continue
+            t = per_index[index][i]
             plot_cumulative_overlay(
                 {r.scenario.name: r.cumulative(index, t) for r in results},
                 ax=axes[i][j],

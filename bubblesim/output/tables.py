@@ -110,8 +110,9 @@ def batch_terminal_table(results) -> str:
     ]
     for r in results:
         t = max(r.scenario.thresholds)
+        a = max(r.scenario.ai_thresholds)
         cells = [
-            f"{_pct(r.estimate('ai', t).probability)} (>={t:.0%})",
+            f"{_pct(r.estimate('ai', a).probability)} (>={a:.0%})",
             f"{_pct(r.estimate('market', t).probability)} (>={t:.0%})",
             f"{_pct(r.estimate('market', t, 'fall').probability)} (>={t:.0%})",
         ]

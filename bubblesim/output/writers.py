@@ -48,7 +48,8 @@ def summary_dict(result: SimulationResult) -> dict:
         ],
         "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
         "time_to_correction": {
-            i: {f"{t:g}": result.time_to_correction(i, t) for t in sc.thresholds} for i in INDICES
+            i: {f"{t:g}": result.time_to_correction(i, t) for t in sc.thresholds_for(i)}
+            for i in INDICES
         },
         "assumptions": [
             {k: a[k] for k in ("name", "value", "unit", "source", "status")}
@@ -76,7 +77,7 @@ def correction_by_date(result: SimulationResult) -> pd.DataFrame:
     """Cumulative P(correction) by date for every index and threshold, in long form."""
     frames = []
     for index in INDICES:
-        for thr in result.scenario.thresholds:
+        for thr in result.scenario.thresholds_for(index):
             f = result.cumulative(index, thr)
             f.insert(0, "threshold", thr)
             f.insert(0, "index", index)

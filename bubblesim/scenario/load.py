@@ -29,7 +29,7 @@ from .distributions import (
     parse_distribution,
     rank_to_normal_correlation,
 )
-from .schema import CORRELATION_KEYS, PARAMETERS, SECTIONS, TOP_LEVEL_KEYS, Param
+from .schema import CORRELATION_KEYS, PARAMETERS, REMOVED_KEYS, SECTIONS, TOP_LEVEL_KEYS, Param
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
 
@@ -76,6 +76,7 @@ class Scenario:
     values: dict
     sources: dict
     thresholds: tuple[float, ...]
+    ai_thresholds: tuple[float, ...]
     correlation_variables: tuple[str, ...]
     correlation_matrix: tuple[tuple[float, ...], ...]
     resolved: dict
@@ -97,6 +98,10 @@ class Scenario:
         start = np.datetime64(self.start + "-01", "D")
         days = np.round(np.arange(self.n_steps + 1) * self.dt * 365.2425).astype("int64")
         return start + days.astype("timedelta64[D]")
+
+    def thresholds_for(self, index: str) -> tuple[float, ...]:
+        """The drawdown thresholds reported for ``index``: ``"ai"`` or ``"market"``."""
+        return self.ai_thresholds if index == "ai" else self.thresholds
 
     def start_year(self) -> float:
         """Start as a fractional calendar year (2026-01 -> 2026.0)."""
@@ -516,6 +521,8 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
             )
         known = _PARAMS_BY_SECTION[section]
         for key, value in content.items():
+            if f"{section}.{key}" in REMOVED_KEYS:
+                raise ScenarioError(file, f"{section}.{key}", REMOVED_KEYS[f"{section}.{key}"])
             if key not in known:
                 raise ScenarioError(
                     file, f"{section}.{key}", "unknown key" + _suggest(key, list(known))
@@ -564,6 +571,7 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
         values=values,
         sources=sources,
         thresholds=tuple(values["correction.thresholds"]),
+        ai_thresholds=tuple(values["correction.ai_thresholds"]),
         correlation_variables=corr_vars,
         correlation_matrix=corr_matrix,
         resolved=resolved,

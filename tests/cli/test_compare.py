@@ -83,7 +83,7 @@ def test_batch_runs_all_skips_invalid_and_exits_1(in_tmp):
     ).exists()
     table = pd.read_csv(out / "batch.csv")
     assert set(table["scenario"]) == {"baseline", "soft_landing"}
-    assert len(table) == 2 * 8
+    assert len(table) == 2 * 2 * (3 + 3)  # scenarios x kinds x (market + AI thresholds)
     _valid_png(out / "batch_odds.png")
     html = (out / "report.html").read_text()
     assert "bad.toml" in html and "<script" not in html

@@ -28,7 +28,11 @@ def test_hundredfold_price_decay():
 
 def test_zero_burn_means_no_funding_stress():
     r = simulate(
-        make_scenario(cash_burn={"plan": {"2026": 0}, "revenue_share": 0.0}), paths=500, seed=1
+        make_scenario(
+            cash_burn={"plan": {"2026": 0}, "revenue_plan": {"2026": 0}, "revenue_share": 0.0}
+        ),
+        paths=500,
+        seed=1,
     )
     finite(r)
     assert (r.states["funding_stress"] == 0).all()

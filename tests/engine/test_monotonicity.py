@@ -88,5 +88,6 @@ def test_funding_window_closing_gives_higher_odds():
 @pytest.mark.parametrize("index", ["ai", "market"])
 def test_deeper_threshold_is_rarer(index):
     r = simulate(make_scenario(), paths=2000, seed=SEED)
-    assert r.estimate(index, 0.2).probability <= r.estimate(index, 0.1).probability
-    assert r.estimate(index, 0.2, "fall").probability <= r.estimate(index, 0.2).probability
+    low, high = r.scenario.thresholds_for(index)[:2]
+    assert r.estimate(index, high).probability <= r.estimate(index, low).probability
+    assert r.estimate(index, high, "fall").probability <= r.estimate(index, high).probability

@@ -37,7 +37,7 @@ def gbm_scenario(steps_per_year, nu=0.05, sigma=0.2, T=1.0, d=0.1):
             "ai_drift": nu + sigma**2 / 2,
             "ai_volatility": sigma,
         },
-        correction={"thresholds": [d]},
+        correction={"thresholds": [d], "ai_thresholds": [d]},
     )
 
 

@@ -29,7 +29,8 @@ def test_bundled_scenarios_load_and_every_assumption_has_a_source(path):
 
 def test_defaults_fill_an_empty_scenario():
     sc = make_scenario()
-    assert sc.paths == 10_000 and sc.n_steps == 60 and sc.thresholds == (0.1, 0.2)
+    assert sc.paths == 10_000 and sc.n_steps == 60 and sc.thresholds == (0.1, 0.2, 0.3)
+    assert sc.ai_thresholds == (0.2, 0.3, 0.5)
     assert sc.dates()[0] == np.datetime64("2026-01-01") and str(sc.dates()[-1]).startswith(
         "2031-01"
     )

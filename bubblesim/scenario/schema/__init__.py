@@ -21,6 +21,7 @@ __all__ = [
     "SECTIONS",
     "TOP_LEVEL_KEYS",
     "CORRELATION_KEYS",
+    "REMOVED_KEYS",
     "MAX_PATHS",
     "parameter_table_markdown",
 ]
@@ -45,6 +46,18 @@ PARAMETERS: tuple[Param, ...] = tuple(p for table in SECTION_TABLES.values() for
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS)) + ("correlations",)
 TOP_LEVEL_KEYS: tuple[str, ...] = ("extends",)
 CORRELATION_KEYS: tuple[str, ...] = ("variables", "matrix", "source")
+
+#: Keys an earlier version accepted -> the one-line reason they are gone and what replaces them.
+REMOVED_KEYS: dict[str, str] = {
+    "market.expected_revenue_growth": (
+        "was removed: the AI index now prices the revenue the model itself expects, and the "
+        "labs' burn plan assumes the same path (docs/model.md); delete the key"
+    ),
+    "capex.accelerator_share": (
+        "was removed: in Cahn's rule the GPU share cancels against its x2 for the rest of the "
+        "data centre (R* = capex / (1 - gross_margin)); delete the key"
+    ),
+}
 
 
 def _default_text(p: Param) -> str:
