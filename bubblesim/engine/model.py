@@ -73,8 +73,8 @@ class ModelOptions:
 
 DEFAULT_OPTIONS = ModelOptions()
 
-#: Bisection steps for :func:`price_shock_median` (the bracket shrinks 2^-64: to rounding).
-MEDIAN_BISECTIONS = 64
+#: Most safeguarded Newton steps for :func:`price_shock_median` (it stops when it has converged).
+MEDIAN_BISECTIONS = 200
 
 #: Rows of distinct parameters solved at once by :func:`price_shock_median` (bounds memory).
 MEDIAN_CHUNK = 1024
@@ -93,9 +93,10 @@ def price_shock_median(
     counts (a year of monthly Poisson steps is exactly Poisson over the year), ``a`` and ``c``
     their log price moves. The engine subtracts this from the trend so that the median one-year
     log change of the price is exactly ``-ln(annual_decay)``: the input is the realised decay,
-    shocks included, not a trend the shocks add to. Solved by bisection on the mixture CDF
-    ``sum_ij P(i) P(j) Phi((x - a i - c j) / s_p)`` (a step function when ``s_p = 0``, where the
-    lower median is returned), once per distinct parameter row.
+    shocks included, not a trend the shocks add to. Solved by Newton's method, safeguarded by
+    bisection, on the mixture CDF ``sum_ij P(i) P(j) Phi((x - a i - c j) / s_p)`` (a step
+    function when ``s_p = 0``: the lowest atom where it reaches one half), once per distinct
+    parameter row.
 
     Parameters
     ----------
@@ -132,22 +133,39 @@ def _mixture_median(lam_a, a, lam_c, c, s):
     loc = (a[:, None, None] * n[None, :, None] + c[:, None, None] * n[None, None, :]).reshape(
         len(s), -1
     )
-    keep = weight.max(axis=0) > 1e-300
+    keep = weight.max(axis=0) > 1e-18  # atoms that can move the CDF at double precision
     weight, loc = weight[:, keep], loc[:, keep]
     weight = weight / weight.sum(axis=1, keepdims=True)
-    lo = loc.min(axis=1) - 40.0 * s - 1.0
-    hi = loc.max(axis=1) + 40.0 * s + 1.0
+    median = np.empty(len(s))
     smooth = s > 0
-    scale = np.where(smooth, s, 1.0)[:, None]
-    for _ in range(MEDIAN_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        below = np.where(
-            smooth[:, None], special.ndtr((mid[:, None] - loc) / scale), loc <= mid[:, None]
-        )
-        upper = (weight * below).sum(axis=1) >= 0.5
-        hi = np.where(upper, mid, hi)
-        lo = np.where(upper, lo, mid)
-    return hi
+    if (~smooth).any():  # a step function: the lowest atom where the CDF reaches one half
+        w, x = weight[~smooth], loc[~smooth]
+        order = np.argsort(x, axis=1, kind="stable")
+        cum = np.cumsum(np.take_along_axis(w, order, axis=1), axis=1)
+        first = np.argmax(cum >= 0.5 - 1e-12, axis=1)
+        median[~smooth] = np.take_along_axis(x, order, axis=1)[np.arange(len(first)), first]
+    if smooth.any():  # Newton on the mixture CDF, kept inside a shrinking bisection bracket
+        w, x, sd = weight[smooth], loc[smooth], s[smooth][:, None]
+        lo = x.min(axis=1) - 40.0 * sd[:, 0] - 1.0
+        hi = x.max(axis=1) + 40.0 * sd[:, 0] + 1.0
+        m = (w * x).sum(axis=1)  # start at the mean
+        active = np.arange(len(m))
+        for _ in range(MEDIAN_BISECTIONS):
+            wa, xa, sa, ma = w[active], x[active], sd[active], m[active]
+            z = (ma[:, None] - xa) / sa
+            f = (wa * special.ndtr(z)).sum(axis=1) - 0.5
+            density = (wa * np.exp(-0.5 * z * z)).sum(axis=1) / (np.sqrt(2 * np.pi) * sa[:, 0])
+            hi[active] = np.where(f >= 0, ma, hi[active])
+            lo[active] = np.where(f < 0, ma, lo[active])
+            step = ma - f / np.maximum(density, 1e-300)
+            inside = (step > lo[active]) & (step < hi[active])
+            new = np.where(inside, step, 0.5 * (lo[active] + hi[active]))
+            m[active] = new
+            active = active[np.abs(new - ma) > 1e-14 * (1.0 + np.abs(ma))]
+            if active.size == 0:
+                break
+        median[smooth] = m
+    return median
 
 
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
