@@ -251,3 +251,18 @@ def test_sources_reach_the_assumptions(tmp_path):
 def test_error_stays_one_line_with_control_characters_in_keys(tmp_path):
     msg = _error(tmp_path, '[capex]\n"plan\\nscale" = 1\n')
     assert "plan\\nscale" in msg
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[market]\nexpected_revenue_growth = 0.6\n", "market.expected_revenue_growth: was removed"),
+        ("[capex]\naccelerator_share = 0.5\n", "capex.accelerator_share: was removed"),
+    ],
+)
+def test_removed_keys_say_why(tmp_path, text, expected):
+    f = tmp_path / "old.toml"
+    f.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    assert expected in str(err.value) and "\n" not in str(err.value)
