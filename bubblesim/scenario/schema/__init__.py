@@ -51,7 +51,7 @@ CORRELATION_KEYS: tuple[str, ...] = ("variables", "matrix", "source")
 REMOVED_KEYS: dict[str, str] = {
     "market.expected_revenue_growth": (
         "was removed: the AI index now prices the revenue the model itself expects, and the "
-        "labs' burn plan assumes the same path (docs/model.md); delete the key"
+        "labs' burn runs against cash_burn.revenue_plan (docs/model.md); delete the key"
     ),
     "capex.accelerator_share": (
         "was removed: in Cahn's rule the GPU share cancels against its x2 for the rest of the "
