@@ -256,7 +256,10 @@ def test_error_stays_one_line_with_control_characters_in_keys(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("[market]\nexpected_revenue_growth = 0.6\n", "market.expected_revenue_growth: was removed"),
+        (
+            "[market]\nexpected_revenue_growth = 0.6\n",
+            "market.expected_revenue_growth: was removed",
+        ),
         ("[capex]\naccelerator_share = 0.5\n", "capex.accelerator_share: was removed"),
     ],
 )
