@@ -50,6 +50,7 @@ STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "crash_hazard": ("1/year", "Crash hazard h"),
     "crash_count": ("crashes", "Cumulative AI crashes"),
     "lab_failed": ("0/1", "The lab has run out of cash (stays 1 once it has)"),
+    "funding_pool": ("US$ bn", "Funding the lab could still raise now"),
 }
 
 
@@ -284,7 +285,8 @@ def run_model(
     stress_months = p["cash_burn.stress_runway_months"]
     round_rate = p["cash_burn.round_rate"]
     round_years = p["cash_burn.round_size_years"]
-    capacity = p["cash_burn.investor_capacity"]
+    pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
+    pool_cut = p["cash_burn.pool_stress_cut"]
     window_sens = p["cash_burn.window_sensitivity"]
     # market
     mu_ai = p["market.ai_drift"]
@@ -323,6 +325,7 @@ def run_model(
     capital = p["capex.initial_stock"].astype(float)
     cash = p["cash_burn.initial_cash"].astype(float)
     failed = np.zeros(n_paths, dtype=bool)
+    pool = pool_size.astype(float)  # funding the lab can still raise
     fundamental = np.zeros(n_paths)
     bubble = b0.astype(float)
     ln_rest = np.full(n_paths, np.log(INDEX_START))
@@ -387,6 +390,7 @@ def run_model(
         out["crash_hazard"][k] = hazard
         out["crash_count"][k] = crashes
         out["lab_failed"][k] = failed
+        out["funding_pool"][k] = pool
         if k == n_steps:
             break
 
@@ -416,7 +420,11 @@ def run_model(
         window = np.exp(-window_sens * drawdown_ai)
         seeking = wants & ~failed & (runway < raise_months)
         closes = seeking & (sh["funding"][k] < -np.expm1(-round_rate * window * dt))
-        raised = np.where(closes, np.minimum(round_years * planned, capacity) * window, 0.0)
+        raised = np.where(closes, np.minimum(round_years * planned, pool), 0.0)
+        # the pool refills over the year, slower under stress; what it holds shrinks with the window
+        pool = np.minimum(
+            pool - raised + pool_size * window * (1.0 - pool_cut * stress) * dt, pool_size * window
+        )
         cash = cash - burn * dt + raised
         # the lab runs out of cash: it fails once, cash is floored at zero
         fails = cash < 0

@@ -107,6 +107,8 @@ def reference_path(
     capital = P["capex.initial_stock"]  # K
     cash = P["cash_burn.initial_cash"]
     failed = False  # the lab has run out of cash
+    pool_size = P["cash_burn.investor_pool"] * P["cash_burn.pool_share"]
+    pool = pool_size  # funding the lab can still raise
     fundamental = 0.0  # x: fundamental part of the AI index's log level
     bubble = P["market.initial_overvaluation"]  # b
     ln_rest = math.log(INDEX_START)
@@ -209,6 +211,7 @@ def reference_path(
             "crash_hazard": hazard,
             "crash_count": float(crashes),
             "lab_failed": float(failed),
+            "funding_pool": pool,
         }
         for name, value in record.items():
             out[name].append(value)
@@ -256,11 +259,10 @@ def reference_path(
         raised = 0.0
         if not failed and planned > 0 and runway < P["cash_burn.raise_runway_months"]:
             if shocks["funding"][k] < 1 - math.exp(-P["cash_burn.round_rate"] * window * dt):
-                sought = min(
-                    P["cash_burn.round_size_years"] * planned,
-                    P["cash_burn.investor_capacity"],
-                )
-                raised = sought * window
+                raised = min(P["cash_burn.round_size_years"] * planned, pool)
+        # the yearly pool refills, slower under stress, and holds less as the window closes
+        refill = pool_size * window * (1 - P["cash_burn.pool_stress_cut"] * stress) * dt
+        pool = min(pool - raised + refill, pool_size * window)
         cash = cash - burn * dt + raised
         fails = cash < 0  # out of cash: the lab fails (once) and cash stays at zero
         if fails:

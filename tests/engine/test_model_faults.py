@@ -174,7 +174,7 @@ def test_capex_news_is_priced_in_the_month_it_is_known():
 
 
 def test_lab_cash_never_goes_negative_and_running_out_is_a_failure():
-    sc = make_scenario(cash_burn={"burn_scale": 3.0})
+    sc = make_scenario(cash_burn={"burn_scale": 2.0})
     s = simulate(sc, paths=PATHS, seed=SEED).states
     assert (s["lab_cash"] >= 0).all()
     failed = s["lab_failed"][-1] == 1

@@ -41,10 +41,13 @@ def test_more_capex_with_same_revenue_gives_higher_odds():
 
 
 def test_faster_price_decay_with_inelastic_usage_gives_higher_odds():
+    # at elasticity 0.6 the lab misses its revenue plan on every path, so the 20% drawdown is
+    # close to saturated; the deeper fall shows the channel
     e = {"elasticity": 0.6}
     assert_higher(
         make_scenario(llm_price={**e, "annual_decay": 10}),
         make_scenario(llm_price={**e, "annual_decay": 40}),
+        threshold=0.3,
     )
 
 

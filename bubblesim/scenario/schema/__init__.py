@@ -53,6 +53,10 @@ REMOVED_KEYS: dict[str, str] = {
         "was removed: the AI index now prices the revenue the model itself expects, and the "
         "labs' burn runs against cash_burn.revenue_plan (docs/model.md); delete the key"
     ),
+    "cash_burn.investor_capacity": (
+        "was removed: a round is no longer capped on its own; the labs share a yearly pool, "
+        "cash_burn.investor_pool x pool_share, which rounds drain (docs/model.md); delete the key"
+    ),
     "capex.accelerator_share": (
         "was removed: in Cahn's rule the GPU share cancels against its x2 for the rest of the "
         "data centre (R* = capex / (1 - gross_margin)); delete the key"
