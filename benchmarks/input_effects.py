@@ -117,9 +117,9 @@ def main() -> None:
                             "factor": factor,
                             "index": index,
                             "threshold": thr,
-                            "difference": round(d.difference, 5),
-                            "ci_low": round(d.ci_low, 5),
-                            "ci_high": round(d.ci_high, 5),
+                            "difference": d.difference,
+                            "ci_low": d.ci_low,
+                            "ci_high": d.ci_high,
                         }
                     )
                     cell = (

@@ -61,3 +61,33 @@ def test_readme_odds_table_is_what_the_scenarios_give(row):
 
 def test_readme_table_covers_all_bundled_scenarios():
     assert {r[0] for r in ROWS} == {p.stem for p in SCENARIOS.glob("*.toml")}
+
+
+@pytest.mark.slow
+def test_model_doc_elasticity_table_is_what_the_benchmark_prints():
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "input_effects.py"), "--paths", "20000"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    cells = {}
+    for row in data["rows"] + data["deeper"]:
+        key = (row["input"], f"x{row['factor']:g}", row["index"], row["threshold"])
+        cells[key] = (
+            f"{100 * row['difference']:+.1f} "
+            f"[{100 * row['ci_low']:+.1f}, {100 * row['ci_high']:+.1f}]"
+        )
+    columns = [("market", 0.2), ("ai", 0.2), ("market", 0.3), ("ai", 0.5)]
+    table = MODEL.split("## What each mission input does to the odds")[1].split("\n\n")[2]
+    rows = [line for line in table.splitlines()[2:]]
+    assert len(rows) == 12
+    for line in rows:
+        label, factor, *shown = [c.strip() for c in line.strip("|").split("|")]
+        for (index, thr), cell in zip(columns, shown, strict=True):
+            assert cells[(label, factor, index, thr)] == cell, (label, factor, index)
