@@ -8,9 +8,17 @@ import click
 
 from ..history.backtest import backtest as run_backtest
 from ..history.backtest import parse_window
-from ..history.calibrate import fit_merton, scenario_fragment
+from ..history.base_rates import BUILTIN_SERIES, builtin_prices
+from ..history.calibrate import (
+    PERIODS_PER_YEAR,
+    fit_merton,
+    log_returns,
+    resample,
+    scenario_fragment,
+)
 from ..history.drawdowns import find_drawdowns
 from ..history.prices import read_prices
+from ..history.regime import fit_regime, regime_fragment
 from ..output.files import atomic_write_text
 from ..output.tables import (
     backtest_terminal_table,
@@ -18,6 +26,23 @@ from ..output.tables import (
     drawdowns_terminal_table,
 )
 from .base import FREQUENCY, BubblesimError, cli, column_option, format_option
+
+builtin_option = click.option(
+    "--builtin",
+    type=click.Choice(sorted(BUILTIN_SERIES)),
+    default=None,
+    help="Use a series shipped with bubblesim instead of a PRICES file: "
+    + "; ".join(f"{k}: {v}" for k, v in BUILTIN_SERIES.items()),
+)
+
+
+def _series(prices, builtin, column):
+    """The closes to use and a name for them: a PRICES file or a built-in series, not both."""
+    if (prices is None) == (builtin is None):
+        raise BubblesimError("give a PRICES file or --builtin NAME, one of the two")
+    if builtin is not None:
+        return builtin_prices(builtin), f"built-in {builtin}"
+    return read_prices(prices, column=column), str(prices)
 
 
 @cli.command()
@@ -58,7 +83,8 @@ def drawdowns(prices, threshold, column, fmt):
 
 
 @cli.command()
-@click.argument("prices", type=click.Path(path_type=Path))
+@click.argument("prices", type=click.Path(path_type=Path), required=False)
+@builtin_option
 @click.option(
     "--frequency",
     "-f",
@@ -76,15 +102,19 @@ def drawdowns(prices, threshold, column, fmt):
     help="Write the scenario fragment here (.toml) [default: print it].",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-def calibrate(prices, frequency, column, out, force):
-    """Fit the market block to PRICES.csv: a Merton jump-diffusion by maximum likelihood.
+def calibrate(prices, builtin, frequency, column, out, force):
+    """Fit the market block to PRICES.csv: Merton and a two-regime switch, by maximum likelihood.
 
-    Prints drift, volatility, jump intensity and jump-size distribution with standard errors,
-    and the log-likelihood against plain GBM; writes a scenario fragment (TOML) that a scenario
-    can `extends`, with the fitted values, standard errors and the data's date range as sources.
+    Prints the Merton jump-diffusion (drift, volatility, jump intensity and size) and the
+    calm/turbulent regime switch (Hamilton filter: each regime's drift and volatility, the chance
+    of staying) with standard errors, and GBM, Merton and the regime switch side by side by
+    log-likelihood and AIC. Writes a scenario fragment (TOML) that a scenario can `extends`: the
+    Merton fit for the AI index and the regime switch for the rest of the market, with standard
+    errors and the data's date range as sources.
 
     \b
     Examples:
+      bubblesim calibrate --builtin us-market
       bubblesim calibrate nasdaq.csv --frequency daily --out scenarios/nasdaq_fit.toml
       bubblesim calibrate sp500_monthly.csv
     """
@@ -92,13 +122,17 @@ def calibrate(prices, frequency, column, out, force):
         raise BubblesimError(f"--out: {out} exists; use --force to replace it")
     if out is not None and out.suffix.lower() != ".toml":
         raise BubblesimError(f"--out: {out}: expected a .toml file name")
-    series = read_prices(prices, column=column)
+    series, name = _series(prices, builtin, column)
     try:
         fit = fit_merton(series, None if frequency == "auto" else frequency)
+        regime = fit_regime(
+            log_returns(resample(series, fit.frequency)), 1.0 / PERIODS_PER_YEAR[fit.frequency]
+        )
     except ValueError as exc:
-        raise BubblesimError(f"{prices}: {exc}") from None
-    fragment = scenario_fragment(fit, Path(prices).name)
-    click.echo(calibration_terminal_table(str(prices), fit))
+        raise BubblesimError(f"{name}: {exc}") from None
+    source = builtin or Path(prices).name
+    fragment = scenario_fragment(fit, source) + regime_fragment(regime, fit, source)
+    click.echo(calibration_terminal_table(name, fit, regime))
     if out is None:
         click.echo("\n" + fragment)
     else:
@@ -108,7 +142,8 @@ def calibrate(prices, frequency, column, out, force):
 
 
 @cli.command()
-@click.argument("prices", type=click.Path(path_type=Path))
+@click.argument("prices", type=click.Path(path_type=Path), required=False)
+@builtin_option
 @click.argument(
     "more_thresholds", nargs=-1, type=click.FloatRange(0, 1, min_open=True, max_open=True)
 )
@@ -132,7 +167,9 @@ def calibrate(prices, frequency, column, out, force):
     "--seed", "-s", type=click.IntRange(0, 2**63 - 1), default=20260101, show_default=True
 )
 @format_option
-def backtest(prices, more_thresholds, window, thresholds, frequency, column, paths, seed, fmt):
+def backtest(
+    prices, builtin, more_thresholds, window, thresholds, frequency, column, paths, seed, fmt
+):
     """Historical frequency of a drawdown within rolling windows, beside the model's odds.
 
     The model is bubblesim's market block calibrated on the same history (as `calibrate` does)
@@ -141,6 +178,7 @@ def backtest(prices, more_thresholds, window, thresholds, frequency, column, pat
 
     \b
     Examples:
+      bubblesim backtest --builtin us-market --window 5y -t 0.1 -t 0.2 -t 0.3
       bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
       bubblesim backtest nasdaq.csv -w 6m -t 0.2 --format csv
     """
@@ -149,7 +187,7 @@ def backtest(prices, more_thresholds, window, thresholds, frequency, column, pat
         years = parse_window(window)
     except ValueError as exc:
         raise BubblesimError(str(exc)) from None
-    series = read_prices(prices, column=column)
+    series, name = _series(prices, builtin, column)
     try:
         table, fit = run_backtest(
             series,
@@ -160,10 +198,10 @@ def backtest(prices, more_thresholds, window, thresholds, frequency, column, pat
             seed=seed,
         )
     except ValueError as exc:
-        raise BubblesimError(f"{prices}: {exc}") from None
+        raise BubblesimError(f"{name}: {exc}") from None
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", indent=2))
     else:
-        click.echo(backtest_terminal_table(str(prices), fit, table, window, paths, seed))
+        click.echo(backtest_terminal_table(name, fit, table, window, paths, seed))

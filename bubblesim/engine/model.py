@@ -51,6 +51,10 @@ STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "crash_count": ("crashes", "Cumulative AI crashes"),
     "lab_failed": ("0/1", "The lab has run out of cash (stays 1 once it has)"),
     "funding_pool": ("US$ bn", "Funding the lab could still raise now"),
+    "market_regime": (
+        "0/1",
+        "Market regime: 1 turbulent, 0 calm (always 0 without [market] regime)",
+    ),
 }
 
 
@@ -65,11 +69,14 @@ class ModelOptions:
         herding part of the hazard is priced, the fundamental part is not (only with feedback).
     required_revenue_rule : str
         ``"capital_recovery"`` or ``"cahn"``.
+    regime : str
+        ``"none"`` or ``"markov"`` (calm and turbulent drift and volatility).
     """
 
     feedback: bool = True
     bubble_compensation: bool = True
     required_revenue_rule: str = "capital_recovery"
+    regime: str = "none"
 
 
 DEFAULT_OPTIONS = ModelOptions()
@@ -307,6 +314,15 @@ def run_model(
     kappa_bar = -np.expm1(jump_mean + 0.5 * jump_sd**2)
     # the rest's drift includes contagion: compensate E[exp(contagion * J)] per crash
     kappa_rest = -np.expm1(contagion * jump_mean + 0.5 * (contagion * jump_sd) ** 2)
+    # market regime (volatility clustering): calm and turbulent drift and volatility
+    markov = options.regime == "markov"
+    leave_calm = -np.expm1(-p["market.calm_exit_rate"] * dt)
+    leave_turb = -np.expm1(-p["market.turbulent_exit_rate"] * dt)
+    turb_share = leave_calm / (leave_calm + leave_turb)  # stationary probability of turbulence
+    mu_rest_t = p["market.rest_turbulent_drift"]
+    s_rest_t = p["market.rest_turbulent_volatility"]
+    mu_ai_t = p["market.ai_turbulent_drift"]
+    s_ai_t = p["market.ai_turbulent_volatility"]
     h0 = p["market.hazard_base"]
     h1 = p["market.hazard_bubble"]
     q = p["market.hazard_bubble_power"]
@@ -337,6 +353,8 @@ def run_model(
 
     # step-major copies: one contiguous row per step is much faster than a strided column
     sh = {f.name: np.ascontiguousarray(getattr(shocks, f.name).T) for f in fields(shocks)}
+    # the regime at k = 0 is drawn from the chain's stationary distribution
+    turbulent = (sh["regime"][0] < turb_share) if markov else np.zeros(n_paths, dtype=bool)
     out = {name: np.empty((n_steps + 1, n_paths)) for name in STATE_VARIABLES}
     for k in range(n_steps + 1):
         t = k * dt
@@ -391,6 +409,7 @@ def run_model(
         out["crash_count"][k] = crashes
         out["lab_failed"][k] = failed
         out["funding_pool"][k] = pool
+        out["market_regime"][k] = turbulent
         if k == n_steps:
             break
 
@@ -441,18 +460,27 @@ def run_model(
             + jump
             + fb * ln_failure * fails
         )
+        if markov:
+            m_ai, v_ai = np.where(turbulent, mu_ai_t, mu_ai), np.where(turbulent, s_ai_t, s_ai)
+            m_rest = np.where(turbulent, mu_rest_t, mu_rest)
+            v_rest = np.where(turbulent, s_rest_t, s_rest)
+        else:
+            m_ai, v_ai, m_rest, v_rest = mu_ai, s_ai, mu_rest, s_rest
         fundamental = (
             fundamental
-            + (mu_ai - 0.5 * s_ai**2) * dt
-            + s_ai * sqdt * sh["ai"][k]
+            + (m_ai - 0.5 * v_ai**2) * dt
+            + v_ai * sqdt * sh["ai"][k]
             + fb * beta_rev * revenue_surprise
             + fb * beta_compute * compute_surprise
         )
         rest_valuation = rest_b0 * np.exp(-drag * t)
         ln_rest = (
             ln_rest
-            + (mu_rest - drag * rest_valuation + kappa_rest * hazard - 0.5 * s_rest**2) * dt
-            + s_rest * sqdt * (rho * sh["ai"][k] + np.sqrt(1.0 - rho**2) * sh["rest"][k])
+            + (m_rest - drag * rest_valuation + kappa_rest * hazard - 0.5 * v_rest**2) * dt
+            + v_rest * sqdt * (rho * sh["ai"][k] + np.sqrt(1.0 - rho**2) * sh["rest"][k])
             + contagion * jump
         )
+        if markov and k + 1 < n_steps:  # the regime for the next step
+            u = sh["regime"][k + 1]
+            turbulent = np.where(turbulent, u >= leave_turb, u < leave_calm)
     return out

@@ -143,6 +143,12 @@ def reference_path(
         + P["gpu_demand.efficiency_shock_rate"] * eff_drop
     )
 
+    # market regime: a two-state Markov chain, started from its stationary distribution
+    markov = options.regime == "markov"
+    leave_calm = 1 - math.exp(-P["market.calm_exit_rate"] * dt)
+    leave_turb = 1 - math.exp(-P["market.turbulent_exit_rate"] * dt)
+    turbulent = markov and shocks["regime"][0] < leave_calm / (leave_calm + leave_turb)
+
     out: dict[str, list[float]] = {name: [] for name in STATE_VARIABLES}
     for k in range(n_steps + 1):
         t = k * dt
@@ -212,6 +218,7 @@ def reference_path(
             "crash_count": float(crashes),
             "lab_failed": float(failed),
             "funding_pool": pool,
+            "market_regime": float(turbulent),
         }
         for name, value in record.items():
             out[name].append(value)
@@ -277,22 +284,28 @@ def reference_path(
         bubble += (comp * kappa_bar * herding - fb * drag * bubble) * dt + jump
         if fails:
             bubble += fb * math.log(1 - P["cash_burn.failure_drop"])
-        s_ai = P["market.ai_volatility"]
+        if turbulent:
+            mu_ai, s_ai = P["market.ai_turbulent_drift"], P["market.ai_turbulent_volatility"]
+            mu_r, s_r = P["market.rest_turbulent_drift"], P["market.rest_turbulent_volatility"]
+        else:
+            mu_ai, s_ai = P["market.ai_drift"], P["market.ai_volatility"]
+            mu_r, s_r = P["market.rest_drift"], P["market.rest_volatility"]
         fundamental += (
-            (P["market.ai_drift"] - 0.5 * s_ai**2) * dt
+            (mu_ai - 0.5 * s_ai**2) * dt
             + s_ai * math.sqrt(dt) * shocks["ai"][k]
             + fb * P["market.revenue_beta"] * revenue_surprise
             + fb * P["market.compute_beta"] * compute_surprise
         )
-        s_r = P["market.rest_volatility"]
         rho = P["market.correlation"]
         rest_valuation = P["market.rest_overvaluation"] * math.exp(-drag * t)
         ln_rest += (
-            (P["market.rest_drift"] - drag * rest_valuation + kappa_rest * hazard - 0.5 * s_r**2)
-            * dt
+            (mu_r - drag * rest_valuation + kappa_rest * hazard - 0.5 * s_r**2) * dt
             + s_r
             * math.sqrt(dt)
             * (rho * shocks["ai"][k] + math.sqrt(1 - rho**2) * shocks["rest"][k])
             + c * jump
         )
+        if markov and k + 1 < n_steps:  # the regime for the next step
+            u = shocks["regime"][k + 1]
+            turbulent = (u >= leave_turb) if turbulent else (u < leave_calm)
     return out

@@ -19,7 +19,7 @@ from .rng import stream
 __all__ = ["Shocks", "draw_shocks", "draw_parameters", "schedule"]
 
 NORMAL_SHOCKS = ("demand_growth", "price", "usage", "ai", "rest", "crash_size")
-UNIFORM_SHOCKS = ("efficiency", "price_war", "crash", "funding")
+UNIFORM_SHOCKS = ("efficiency", "price_war", "crash", "funding", "regime")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Shocks:
     """Random inputs of one block; every array has shape ``(n_paths, n_steps)``.
 
     Normal scores: ``demand_growth``, ``price``, ``usage``, ``ai``, ``rest``, ``crash_size``.
-    Uniforms in (0, 1): ``efficiency``, ``price_war``, ``crash``, ``funding``.
+    Uniforms in (0, 1): ``efficiency``, ``price_war``, ``crash``, ``funding``, ``regime``.
     """
 
     demand_growth: np.ndarray
@@ -40,6 +40,7 @@ class Shocks:
     price_war: np.ndarray
     crash: np.ndarray
     funding: np.ndarray
+    regime: np.ndarray
 
     def path(self, i: int) -> Shocks:
         """The shocks of path ``i`` only (arrays of shape ``(1, n_steps)``)."""

@@ -50,6 +50,7 @@ def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
         feedback=bool(scenario.values["market.feedback"]),
         bubble_compensation=bool(scenario.values["market.bubble_compensation"]),
         required_revenue_rule=scenario.values["capex.required_revenue_rule"],
+        regime=scenario.values["market.regime"],
     )
     return params, schedules, shocks, scenario.dt, options
 

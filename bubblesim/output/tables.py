@@ -141,8 +141,43 @@ def drawdowns_terminal_table(
     return "\n".join(lines)
 
 
-def calibration_terminal_table(name: str, fit) -> str:
-    """A Merton fit (``bubblesim calibrate``): estimates, standard errors, likelihood against GBM."""
+def calibration_terminal_table(name: str, fit, regime=None) -> str:
+    """``bubblesim calibrate``: the Merton fit, the regime switch, and the three by likelihood and AIC."""
+    text = _merton_table(name, fit)
+    if regime is None:
+        return text
+    q, e = regime.params, regime.std_errors
+    per = {"monthly": "month", "weekly": "week", "daily": "day"}[fit.frequency]
+    lines = [
+        text,
+        f"\n  regime switch (Hamilton filter), per {per}{'estimate':>{27 - len(per)}}{'s.e.':>10}",
+    ]
+    for key, label in (
+        ("m_calm", "calm: mean log return"),
+        ("s_calm", "calm: sd of log return"),
+        ("m_turbulent", "turbulent: mean log return"),
+        ("s_turbulent", "turbulent: sd of log return"),
+        ("p_calm", "P(calm stays calm)"),
+        ("p_turbulent", "P(turbulent stays turbulent)"),
+    ):
+        lines.append(f"  {label:<34}{q[key]:>10.4f}{e[key]:>10.4f}")
+    lines.append(
+        f"  share of time turbulent {regime.turbulent_share:.1%}; mean spells: calm "
+        f"{regime.expected_duration('calm'):.1f}, turbulent {regime.expected_duration('turbulent'):.1f} {per}s"
+    )
+    n = fit.n_returns
+    lines.append(f"\n  {'model':<16}{'parameters':>11}{'log-likelihood':>16}{'AIC':>11}")
+    for label, k, ll in (
+        ("GBM", 2, fit.gbm_loglik),
+        ("Merton", 5, fit.loglik),
+        ("regime switch", 6, regime.loglik),
+    ):
+        lines.append(f"  {label:<16}{k:>11}{ll:>16.2f}{2 * k - 2 * ll:>11.2f}")
+    lines.append(f"  ({n:,} returns; lower AIC is better)")
+    return "\n".join(lines)
+
+
+def _merton_table(name: str, fit) -> str:
     p, se = fit.params, fit.std_errors
     kappa, kappa_se = fit.crash_size
     return (

@@ -30,9 +30,7 @@ def _compare(scenario, n_paths=6, seed=3, block=0):
             )
 
 
-@pytest.mark.parametrize(
-    "name", ["baseline", "deepseek_shock", "funding_crunch", "soft_landing", "dotcom_echo"]
-)
+@pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.toml")))
 def test_engine_matches_reference_on_bundled_scenarios(name):
     _compare(load_scenario(SCENARIOS / f"{name}.toml"))
 
@@ -45,6 +43,23 @@ def test_engine_matches_reference_with_cahn_rule_weekly_and_no_feedback():
         )
     )
     _compare(make_scenario(market={"feedback": False, "hazard_base": 2.0}))
+
+
+def test_engine_matches_reference_with_a_markov_regime():
+    _compare(
+        make_scenario(
+            market={
+                "regime": "markov",
+                "calm_exit_rate": 2.0,  # frequent switches: both regimes and both transitions
+                "turbulent_exit_rate": 3.0,
+                "rest_turbulent_drift": -0.2,
+                "rest_turbulent_volatility": 0.35,
+                "ai_turbulent_drift": -0.1,
+                "ai_turbulent_volatility": 0.5,
+            }
+        ),
+        n_paths=8,
+    )
 
 
 def test_engine_matches_reference_under_stress():
