@@ -77,6 +77,7 @@ class Comparison:
                                 "index": index,
                                 "threshold": thr,
                                 **est.fields(),
+                                **(r.yardstick(kind, thr) if index == "market" else {}),
                                 "difference": d.difference,
                                 "difference_std_error": d.std_error,
                                 "difference_ci_low": d.ci_low,

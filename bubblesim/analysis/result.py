@@ -15,9 +15,21 @@ import pandas as pd
 from ..engine.reductions import INDICES
 from ..engine.simulate import SimulatedPaths, simulate_paths
 from ..scenario import Scenario
-from .estimates import QUANTILES, Estimate, proportion, wilson_interval
+from .estimates import QUANTILES, Estimate, paired_difference, proportion, wilson_interval
 
-__all__ = ["simulate", "SimulationResult", "INDICES"]
+__all__ = ["simulate", "no_bubble_twin", "SimulationResult", "INDICES", "YARDSTICK_FIELDS"]
+
+#: Keys a market metric gains when the run carries its yardstick (:meth:`SimulationResult.metrics`).
+YARDSTICK_FIELDS = (
+    "history_base_rate",
+    "no_bubble_probability",
+    "ai_effect",
+    "ai_effect_ci_low",
+    "ai_effect_ci_high",
+)
+
+#: ``base_rate(kind, threshold, months)``: the bundled history's frequency of the same event.
+BaseRate = Callable[[str, float, int], float]
 
 
 @dataclass
@@ -36,6 +48,10 @@ class SimulationResult(SimulatedPaths):
 
     _metrics: list[dict] | None = field(default=None, repr=False)
     _quantiles: dict = field(default_factory=dict, repr=False)
+    #: The same scenario with the AI channels off, on the same paths (see :func:`no_bubble_twin`).
+    no_bubble: SimulationResult | None = field(default=None, repr=False)
+    #: The history's frequency of an event, for the market's yardstick (set by the caller).
+    base_rate: BaseRate | None = field(default=None, repr=False)
 
     @classmethod
     def from_paths(cls, simulated: SimulatedPaths) -> SimulationResult:
@@ -93,18 +109,45 @@ class SimulationResult(SimulatedPaths):
                 for index in INDICES:
                     for thr in self.scenario.thresholds_for(index):
                         est = self.estimate(index, thr, kind)
-                        rows.append(
-                            {
-                                "name": "drawdown" if kind == "drawdown" else "fall_below_start",
-                                "label": label,
-                                "index": index,
-                                "threshold": thr,
-                                **est.fields(),
-                                "paths_hit": est.successes,
-                            }
-                        )
+                        row = {
+                            "name": "drawdown" if kind == "drawdown" else "fall_below_start",
+                            "label": label,
+                            "index": index,
+                            "threshold": thr,
+                            **est.fields(),
+                            "paths_hit": est.successes,
+                        }
+                        if index == "market":
+                            row.update(self.yardstick(kind, thr))
+                        rows.append(row)
             self._metrics = rows
         return self._metrics
+
+    def attach_yardstick(
+        self, no_bubble: SimulationResult | None = None, base_rate: BaseRate | None = None
+    ) -> None:
+        """Carry the no-bubble twin and the history's base rates into every market metric."""
+        self.no_bubble = no_bubble
+        self.base_rate = base_rate
+        self._metrics = None
+
+    def horizon_months(self) -> int:
+        """The horizon in whole months (the window the history's base rate is read over)."""
+        return max(1, int(round(self.scenario.n_steps * self.scenario.dt * 12)))
+
+    def yardstick(self, kind: str, threshold: float) -> dict:
+        """The market yardstick of one metric: base rate, no-bubble odds, what AI adds (or {})."""
+        out: dict = {}
+        if self.base_rate is not None:
+            out["history_base_rate"] = float(self.base_rate(kind, threshold, self.horizon_months()))
+        if self.no_bubble is not None:
+            twin = self.no_bubble.hits("market", threshold, kind)
+            d = paired_difference(twin, self.hits("market", threshold, kind))
+            out["no_bubble_probability"] = float(twin.mean())
+            out["ai_effect"] = d.difference
+            out["ai_effect_ci_low"] = d.ci_low
+            out["ai_effect_ci_high"] = d.ci_high
+        return out
 
     def summary(self) -> pd.DataFrame:
         """The headline probabilities as a DataFrame (one row per metric)."""
@@ -187,3 +230,19 @@ def simulate(
     """
     simulated = simulate_paths(scenario, paths=paths, seed=seed, workers=workers, progress=progress)
     return SimulationResult.from_paths(simulated)
+
+
+def no_bubble_twin(
+    result: SimulationResult,
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """The same scenario with every AI channel off (``[market] feedback = false``), on the same
+    paths and seed: common random numbers, so ``result`` minus the twin is what the AI dynamics
+    add, path by path. Attach it as ``result.no_bubble`` to get the market's yardstick."""
+    import dataclasses
+
+    sc = result.scenario
+    quiet = dataclasses.replace(sc, values={**sc.values, "market.feedback": False})
+    return simulate(quiet, paths=result.paths, seed=result.seed, workers=workers, progress=progress)

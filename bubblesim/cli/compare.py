@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..analysis.compare import compare as compare_scenarios
+from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish
 from ..output.tables import comparison_terminal_table
 from ..output.writers import write_comparison
@@ -43,6 +44,10 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
     comparison = compare_scenarios(
         loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
     )
+    for result in comparison.results:
+        attach_yardstick(result, workers=workers)
+        if not quiet:
+            click.echo(f"no-bubble twin of {result.scenario.name}: done", err=True)
     publish(target, force, lambda staging: write_comparison(comparison, staging))
     if not quiet:
         click.echo(comparison_terminal_table(comparison))

@@ -8,6 +8,7 @@ import click
 
 from ..analysis.batch import load_batch, run_batch
 from ..analysis.result import simulate
+from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish, safe_name
 from ..output.tables import batch_terminal_table, terminal_table
 from ..output.writers import write_batch, write_run
@@ -22,7 +23,9 @@ from .base import BubblesimError, Progress, cli, load, output_options, simulatio
 def run(scenario, paths, seed, workers, quiet, out, force):
     """Simulate SCENARIO and write its odds, quantiles and fan charts.
 
-    Prints a table of correction odds with 95% intervals and writes to the output folder:
+    Prints a table of correction odds with 95% intervals and, for the market, the history's base
+    rate of the same event (US market 1926-2018, same number of months) and the odds of the same
+    paths with the AI channels off. Writes to the output folder:
     summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png.
     An existing run is never overwritten without --force: with no --out the next free
     numbered folder is used instead. Files appear all at once when the run completes.
@@ -37,6 +40,9 @@ def run(scenario, paths, seed, workers, quiet, out, force):
     target = output_folder(out, Path("outputs") / safe_name(sc.name), force)
     result = simulate(
         sc, workers=workers, progress=Progress(f"simulating {sc.name}", enabled=not quiet)
+    )
+    attach_yardstick(
+        result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
     )
     publish(target, force, lambda staging: write_run(result, staging))
     if not quiet:
@@ -82,6 +88,8 @@ def batch(items, paths, seed, workers, quiet, out, force):
         )
     target = output_folder(out, Path("outputs") / "batch", force)
     done = run_batch(loaded, workers=workers, progress=progress, on_skip=skipped)
+    for result in done.results:
+        attach_yardstick(result, workers=workers)
     failures += done.failures
     publish(target, force, lambda staging: write_batch(done.results, staging, failures))
     if not quiet:

@@ -23,6 +23,8 @@ __all__ = [
     "us_market_returns",
     "drawdown_base_rate",
     "history_base_rate",
+    "market_base_rate",
+    "attach_yardstick",
 ]
 
 #: Names accepted by ``--builtin``: name -> description.
@@ -65,3 +67,29 @@ def drawdown_base_rate(levels: np.ndarray, window: int, threshold: float) -> flo
 def history_base_rate(months: int, threshold: float) -> float:
     """The bundled US market's base rate of a ``threshold`` drawdown within ``months`` months."""
     return drawdown_base_rate(builtin_prices("us-market").to_numpy(), int(months), float(threshold))
+
+
+@lru_cache(maxsize=256)
+def _fall_base_rate(months: int, threshold: float) -> float:
+    levels = builtin_prices("us-market").to_numpy()
+    w = sliding_window_view(levels, int(months) + 1)
+    return float((w.min(axis=1) / w[:, 0] <= 1.0 - threshold).mean())
+
+
+def market_base_rate(kind: str, threshold: float, months: int) -> float:
+    """The US market's base rate of the same event: a ``"drawdown"`` from the running peak or a
+    ``"fall"`` below the window's start of at least ``threshold`` within ``months`` months."""
+    if kind == "drawdown":
+        return history_base_rate(int(months), float(threshold))
+    if kind == "fall":
+        return _fall_base_rate(int(months), float(threshold))
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def attach_yardstick(result, *, workers: int = 1, progress=None) -> None:
+    """Run ``result``'s no-bubble twin and attach it with the history's base rates, so that every
+    market metric carries ``history_base_rate``, ``no_bubble_probability`` and ``ai_effect``."""
+    from ..analysis.result import no_bubble_twin
+
+    twin = no_bubble_twin(result, workers=workers, progress=progress)
+    result.attach_yardstick(no_bubble=twin, base_rate=market_base_rate)

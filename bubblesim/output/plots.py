@@ -124,8 +124,14 @@ def fan_figure(
     ylabel: str,
     log: bool = False,
     cumulative: dict[float, pd.DataFrame] | None = None,
+    outline: pd.DataFrame | None = None,
+    outline_label: str = "no bubble",
 ):
-    """A fan chart with, when ``cumulative`` is given, the correction-probability strip below it."""
+    """A fan chart with, when ``cumulative`` is given, the correction-probability strip below it.
+
+    ``outline``: per-date quantiles of a second run (e.g. the no-bubble twin) drawn as lines over
+    the fan: its median dashed, its 5-95% band dotted.
+    """
     plt = _pyplot()
     if cumulative:
         fig, (ax, strip) = plt.subplots(
@@ -135,6 +141,11 @@ def fan_figure(
         fig, ax = plt.subplots(figsize=(9, 5))
         strip = None
     plot_fan(quantiles, ax=ax, log=log, ylabel=ylabel)
+    if outline is not None:
+        x = pd.to_datetime(outline.index)
+        ax.plot(x, outline[0.5], color="0.15", lw=1.2, ls="--", label=f"{outline_label}: median")
+        ax.plot(x, outline[0.05], color="0.15", lw=0.9, ls=":", label=f"{outline_label}: 5-95%")
+        ax.plot(x, outline[0.95], color="0.15", lw=0.9, ls=":")
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
     if strip is not None:
@@ -171,6 +182,12 @@ def save_fan_figure(
         ylabel=f"{description} [{unit}]",
         log=(variable in LOG_SCALE_VARIABLES) if log is None else log,
         cumulative=cumulative,
+        outline=(
+            result.no_bubble.quantiles(variable)
+            if variable == "market" and getattr(result, "no_bubble", None) is not None
+            else None
+        ),
+        outline_label="no bubble (AI channels off)",
     )
     path = Path(path)
     fig.savefig(path, dpi=110)

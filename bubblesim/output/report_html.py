@@ -33,6 +33,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _yardstick_cell(r) -> str:
+    if "no_bubble_probability" not in r or pd.isna(r["no_bubble_probability"]):
+        return ""
+    hist = r.get("history_base_rate")
+    text = "" if hist is None or pd.isna(hist) else f"history {_pct(hist)} &middot; "
+    return (
+        f"<span class='src'>{text}no bubble {_pct(r['no_bubble_probability'])} &middot; AI adds "
+        f"{100 * r['ai_effect']:+.1f} [{100 * r['ai_effect_ci_low']:+.1f}, "
+        f"{100 * r['ai_effect_ci_high']:+.1f}]</span>"
+    )
+
+
 def _odds_table(table: pd.DataFrame, names: list[str], with_difference: bool) -> str:
     head = "<tr><th>index</th><th>event</th>" + "".join(f"<th>{escape(n)}</th>" for n in names)
     if with_difference:
@@ -56,7 +68,8 @@ def _odds_table(table: pd.DataFrame, names: list[str], with_difference: bool) ->
                 continue
             r = sub.loc[n]
             cells.append(
-                f"<td class='num'><b>{_pct(r['probability'])}</b> [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]</td>"
+                f"<td class='num'><b>{_pct(r['probability'])}</b> [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
+                f"{_yardstick_cell(r)}</td>"
             )
         if with_difference:
             for n in names[1:]:
@@ -154,6 +167,13 @@ def render_report(
         "<h2>Odds of a correction</h2>",
         _odds_table(odds, names, with_difference),
     ]
+    if "no_bubble_probability" in odds.columns:
+        body.append(
+            "<p class='meta'>Under each market probability: <b>history</b>, the share of all windows "
+            "of the same number of months in which the US market (monthly total return 1926-2018) had "
+            "the same event; <b>no bubble</b>, the same scenario, paths and seed with the AI channels "
+            "off; and what the AI dynamics add, with a paired 95% interval.</p>"
+        )
     if with_difference:
         body.append(
             "<p class='meta'>Differences are measured path by path on common random numbers (every scenario "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.estimates import METRIC_FIELDS
-from ..analysis.result import SimulationResult
+from ..analysis.result import YARDSTICK_FIELDS, SimulationResult
 
 __all__ = [
     "terminal_table",
@@ -34,21 +34,52 @@ def terminal_table(result: SimulationResult) -> str:
         f"  {'index':<8}{'event':<30}{'probability':>12}  {'95% interval':<17}{'s.e.':>7}",
     ]
     names = {"ai": "AI", "market": "market"}
+    yardstick = result.no_bubble is not None or result.base_rate is not None
+    if yardstick:
+        lines[-1] += f"{'history':>10}{'no bubble':>11}  {'AI adds (paired 95%)':<22}"
     for row in result.metrics():
         event = (
             "drawdown >= " if row["name"] == "drawdown" else "fall below start >= "
         ) + f"{row['threshold']:.0%}"
-        lines.append(
+        line = (
             f"  {names[row['index']]:<8}{event:<30}{_pct(row['probability']):>12}  "
             f"[{_pct(row['ci_low'])}, {_pct(row['ci_high'])}]{100 * row['std_error']:6.2f}%"
         )
+        if yardstick and row["index"] == "market":
+            hist = row.get("history_base_rate")
+            line += f"{_pct(hist) if hist is not None else '-':>10}"
+            if "no_bubble_probability" in row:
+                line += (
+                    f"{_pct(row['no_bubble_probability']):>11}  {100 * row['ai_effect']:+5.1f} pts "
+                    f"[{100 * row['ai_effect_ci_low']:+.1f}, {100 * row['ai_effect_ci_high']:+.1f}]"
+                )
+        lines.append(line)
     mdd = result.max_drawdown_quantiles("market")
     mdd_ai = result.max_drawdown_quantiles("ai")
     lines += [
         "",
         f"  median largest drawdown: AI {mdd_ai['q50']:.0%}, market {mdd['q50']:.0%}",
     ]
+    if yardstick:
+        lines.append(
+            f"  history: the US market 1926-2018, share of {result.horizon_months()}-month windows with "
+            "the same event; no bubble: the same paths with the AI channels off"
+        )
     return "\n".join(lines)
+
+
+def _yardstick_text(r) -> str:
+    """`` | history 58.2%, no bubble 54.9%, AI adds +11.9 [+11.2, +12.6]`` for a market row."""
+    if "no_bubble_probability" not in r or pd.isna(r["no_bubble_probability"]):
+        return ""
+    hist = r.get("history_base_rate")
+    parts = [] if hist is None or pd.isna(hist) else [f"history {_pct(hist).strip()}"]
+    parts.append(f"no bubble {_pct(r['no_bubble_probability']).strip()}")
+    parts.append(
+        f"AI adds {100 * r['ai_effect']:+.1f} [{100 * r['ai_effect_ci_low']:+.1f}, "
+        f"{100 * r['ai_effect_ci_high']:+.1f}]"
+    )
+    return "   | " + ", ".join(parts)
 
 
 def comparison_terminal_table(comparison) -> str:
@@ -73,10 +104,11 @@ def comparison_terminal_table(comparison) -> str:
                 if r["scenario"] == names[0]
                 else f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]"
             )
-            lines.append(
+            line = (
                 f"  {('AI' if index == 'ai' else 'market'):<7}{event:<24}{r['scenario']:<{width + 2}}"
                 f"{_pct(r['probability']):>11}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
             )
+            lines.append(line + _yardstick_text(r))
         lines.append("")
     if not all(comparison.paired(r) for r in comparison.results):
         lines.append(
@@ -98,6 +130,7 @@ def batch_table(results) -> pd.DataFrame:
                     "seed": r.seed,
                     "scenario_sha256": r.scenario.sha256,
                     **{k: m[k] for k in ("name", "index", "threshold", *METRIC_FIELDS)},
+                    **{k: m[k] for k in YARDSTICK_FIELDS if k in m},
                 }
             )
     return pd.DataFrame(rows)

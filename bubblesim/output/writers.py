@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis.estimates import METRIC_FIELDS
-from ..analysis.result import INDICES, SimulationResult
+from ..analysis.result import INDICES, YARDSTICK_FIELDS, SimulationResult
 from ..engine.rng import BLOCK_SIZE
 from .files import atomic_write_text, safe_name
 from .tables import batch_table
@@ -43,9 +43,21 @@ def summary_dict(result: SimulationResult) -> dict:
         "end": str(dates[-1]),
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "metrics": [
-            {k: row[k] for k in ("name", "index", "threshold", *METRIC_FIELDS, "paths_hit")}
+            {
+                k: row[k]
+                for k in (
+                    "name",
+                    "index",
+                    "threshold",
+                    *METRIC_FIELDS,
+                    "paths_hit",
+                    *YARDSTICK_FIELDS,
+                )
+                if k in row
+            }
             for row in result.metrics()
         ],
+        "yardstick": _yardstick_note(result),
         "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
         "time_to_correction": {
             i: {f"{t:g}": result.time_to_correction(i, t) for t in sc.thresholds_for(i)}
@@ -71,6 +83,19 @@ def summary_dict(result: SimulationResult) -> dict:
         },
     }
     return out
+
+
+def _yardstick_note(result: SimulationResult) -> dict | None:
+    """What the market metrics' yardstick fields mean (None when the run carries none)."""
+    if result.no_bubble is None and result.base_rate is None:
+        return None
+    return {
+        "history_base_rate": "share of all windows of the same number of months in which the US "
+        "market (monthly total return 1926-07 to 2018-11, French data library) had the same event",
+        "history_window_months": result.horizon_months(),
+        "no_bubble_probability": "the same scenario, paths and seed with [market] feedback = false",
+        "ai_effect": "probability minus no_bubble_probability, with a paired 95% interval",
+    }
 
 
 def correction_by_date(result: SimulationResult) -> pd.DataFrame:
