@@ -36,7 +36,7 @@ def terminal_table(result: SimulationResult) -> str:
     names = {"ai": "AI", "market": "market"}
     yardstick = result.no_bubble is not None or result.base_rate is not None
     if yardstick:
-        lines[-1] += f"{'history':>10}{'no bubble':>11}  {'AI adds (paired 95%)':<22}"
+        lines[-1] += f"{'history':>10}{'no bubble':>11}  AI adds (paired 95%)"
     for row in result.metrics():
         event = (
             "drawdown >= " if row["name"] == "drawdown" else "fall below start >= "
