@@ -210,6 +210,7 @@ def simulate(
     seed: int | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    overrides: dict[str, np.ndarray] | None = None,
 ) -> SimulationResult:
     """Simulate a scenario.
 
@@ -223,12 +224,17 @@ def simulate(
         Processes to run blocks in; the numbers do not depend on it.
     progress : callable, optional
         Called as ``progress(paths_done, paths_total)`` after each block.
+    overrides : dict, optional
+        ``"section.key"`` -> one value per path, replacing that input's draws (a design of
+        experiments, e.g. Sobol sampling).
 
     Returns
     -------
     SimulationResult
     """
-    simulated = simulate_paths(scenario, paths=paths, seed=seed, workers=workers, progress=progress)
+    simulated = simulate_paths(
+        scenario, paths=paths, seed=seed, workers=workers, progress=progress, overrides=overrides
+    )
     return SimulationResult.from_paths(simulated)
 
 

@@ -17,6 +17,7 @@ import click
 
 from .._version import __version__
 from ..analysis.batch import BatchError
+from ..analysis.insight import MetricError, SolveError
 from ..history.prices import PriceFileError
 from ..output.files import OutputExistsError
 from ..scenario import ScenarioError, load_scenario
@@ -33,7 +34,14 @@ class BubblesimError(click.ClickException):
 
 
 #: Library errors that are the user's to fix: shown as one line, exit code 2.
-USER_ERRORS = (ScenarioError, OutputExistsError, PriceFileError, BatchError)
+USER_ERRORS = (
+    ScenarioError,
+    OutputExistsError,
+    PriceFileError,
+    BatchError,
+    MetricError,
+    SolveError,
+)
 
 
 class BubblesimGroup(click.Group):

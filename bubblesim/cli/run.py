@@ -49,6 +49,7 @@ def run(scenario, paths, seed, workers, quiet, out, force):
         click.echo(terminal_table(result))
         click.echo(
             f"\n  wrote {target}/: summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png"
+            + (", crash_inputs.png" if result.draws else "")
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -79,18 +79,23 @@ def check_finite(scenario: Scenario, states: dict[str, np.ndarray], first_path: 
         )
 
 
-def _run_block(
-    args: tuple[Scenario, int, int, int],
-) -> tuple[int, int, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    scenario, block, n_paths, seed = args
+def _run_block(args: tuple) -> tuple:
+    scenario, block, n_paths, seed, overrides = args
+    params, schedules, shocks, dt, options = model_inputs(scenario, block, n_paths, seed)
+    if overrides:  # per-path values imposed on some inputs (e.g. a Sobol design)
+        first = block * BLOCK_SIZE
+        for name, values in overrides.items():
+            params[name] = np.asarray(values[first : first + n_paths], dtype=float)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        states = run_model(*model_inputs(scenario, block, n_paths, seed))
+        states = run_model(params, schedules, shocks, dt, options)
     check_finite(scenario, states, first_path=block * BLOCK_SIZE)
+    varied = set(scenario.distribution_names()) | set(overrides or ())
     return (
         block,
         n_paths,
         path_summaries(states, {i: scenario.thresholds_for(i) for i in INDICES}),
         states,
+        {name: params[name] for name in sorted(varied)},
     )
 
 
@@ -118,6 +123,8 @@ class SimulatedPaths:
     reductions: dict[str, np.ndarray]
     elapsed_seconds: float
     version: str = __version__
+    #: Per-path draws of the inputs that vary from path to path (distributions, overrides).
+    draws: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def dates(self) -> np.ndarray:
@@ -136,11 +143,13 @@ def simulate_paths(
     seed: int | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    overrides: dict[str, np.ndarray] | None = None,
 ) -> SimulatedPaths:
     """Simulate a scenario's paths in blocks and keep their states and per-path summaries.
 
     The parameters are those of :func:`bubblesim.simulate`, which is this run wrapped in a
-    :class:`bubblesim.SimulationResult` (estimates and tables added).
+    :class:`bubblesim.SimulationResult` (estimates and tables added). ``overrides`` maps scalar
+    inputs (``"section.key"``) to one value per path, replacing their draws.
     """
     scenario = scenario.with_overrides(paths=paths, seed=seed)
     n = scenario.paths
@@ -155,7 +164,11 @@ def simulate_paths(
     if workers < 1:
         raise ValueError("workers must be >= 1")
     t0 = time.perf_counter()
-    jobs = [(scenario, b, size, scenario.seed) for b, size in blocks(n)]
+    if overrides:
+        for name, values in overrides.items():
+            if np.shape(values) != (n,):
+                raise ValueError(f"overrides[{name!r}] needs one value per path ({n})")
+    jobs = [(scenario, b, size, scenario.seed, overrides) for b, size in blocks(n)]
     parts: list = []
     done = 0
 
@@ -176,6 +189,7 @@ def simulate_paths(
     parts.sort(key=lambda item: item[0])
     reductions = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
     states = {k: np.concatenate([p[3][k] for p in parts], axis=1) for k in parts[0][3]}
+    draws = {k: np.concatenate([p[4][k] for p in parts]) for k in parts[0][4]}
     return SimulatedPaths(
         scenario=scenario,
         paths=n,
@@ -183,4 +197,5 @@ def simulate_paths(
         states=states,
         reductions=reductions,
         elapsed_seconds=time.perf_counter() - t0,
+        draws=draws,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.estimates import METRIC_FIELDS
+from ..analysis.insight import crash_inputs, parse_metric
 from ..analysis.result import YARDSTICK_FIELDS, SimulationResult
 
 __all__ = [
@@ -60,9 +61,15 @@ def terminal_table(result: SimulationResult) -> str:
         "",
         f"  median largest drawdown: AI {mdd_ai['q50']:.0%}, market {mdd['q50']:.0%}",
     ]
+    if result.draws:
+        metric = parse_metric(None, result.scenario)
+        table = crash_inputs(result, metric)
+        lines.append(f"\n  what the paths with a {metric.label} share (median with / without):")
+        for r in table.itertuples(index=False):
+            lines.append(f"    {r.parameter:<34}{r.median_with:>10.4g} / {r.median_without:.4g}")
     if yardstick:
         lines.append(
-            f"  history: the US market 1926-2018, share of {result.horizon_months()}-month windows with "
+            f"\n  history: the US market 1926-2018, share of {result.horizon_months()}-month windows with "
             "the same event; no bubble: the same paths with the AI channels off"
         )
     return "\n".join(lines)

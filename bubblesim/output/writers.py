@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis.estimates import METRIC_FIELDS
+from ..analysis.insight import crash_inputs, parse_metric
 from ..analysis.result import INDICES, YARDSTICK_FIELDS, SimulationResult
 from ..engine.rng import BLOCK_SIZE
 from .files import atomic_write_text, safe_name
@@ -58,6 +59,7 @@ def summary_dict(result: SimulationResult) -> dict:
             for row in result.metrics()
         ],
         "yardstick": _yardstick_note(result),
+        "crash_inputs": _crash_inputs(result),
         "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
         "time_to_correction": {
             i: {f"{t:g}": result.time_to_correction(i, t) for t in sc.thresholds_for(i)}
@@ -83,6 +85,17 @@ def summary_dict(result: SimulationResult) -> dict:
         },
     }
     return out
+
+
+def _crash_inputs(result: SimulationResult) -> dict | None:
+    """Medians of each path-varying input on paths with and without the headline correction."""
+    if not result.draws:
+        return None
+    metric = parse_metric(None, result.scenario)
+    return {
+        "metric": metric.name,
+        "inputs": crash_inputs(result, metric).to_dict(orient="records"),
+    }
 
 
 def _yardstick_note(result: SimulationResult) -> dict | None:
@@ -131,6 +144,11 @@ def write_run(result: SimulationResult, folder: Path) -> list[Path]:
         path = folder / f"fan_{var}.png"
         plots.save_fan_figure(result, var, path, corrections_for=index)
         written.append(path)
+    if result.draws:
+        from .insight import crash_inputs_figure
+
+        metric = parse_metric(None, result.scenario)
+        written += crash_inputs_figure(result, metric, folder / "crash_inputs", ("png",))
     return written
 
 

@@ -31,7 +31,7 @@ from .distributions import (
 )
 from .schema import CORRELATION_KEYS, PARAMETERS, REMOVED_KEYS, SECTIONS, TOP_LEVEL_KEYS, Param
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict"]
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scalar_parameter"]
 
 _PARAMS_BY_SECTION: dict[str, dict[str, Param]] = {}
 for _p in PARAMETERS:
@@ -124,6 +124,38 @@ class Scenario:
     def distribution_names(self) -> list[str]:
         """Names of the assumptions given as distributions, in schema order."""
         return [k for k, v in self.values.items() if isinstance(v, Distribution)]
+
+    def with_values(self, changes: dict[str, float]) -> Scenario:
+        """A copy with scalar assumptions (``"section.key"``) set to constants, each checked
+        against its declared range. An input taken out of ``[correlations]`` this way leaves it."""
+        values = dict(self.values)
+        for key, value in changes.items():
+            p = scalar_parameter(self.path, key)
+            if not _is_number(value) or not p.contains(float(value)):
+                raise ScenarioError(
+                    self.path, key, f"expected a number {p.range_text()}, got {value!r}"
+                )
+            values[key] = Constant(float(value))
+        keep = [i for i, n in enumerate(self.correlation_variables) if n not in changes]
+        corr_vars = tuple(self.correlation_variables[i] for i in keep)
+        corr = tuple(tuple(self.correlation_matrix[i][j] for j in keep) for i in keep)
+        if len(corr_vars) < 2:
+            corr_vars, corr = (), ()
+        resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
+        if corr_vars:
+            resolved["correlations"] = {
+                "variables": list(corr_vars),
+                "matrix": [list(r) for r in corr],
+            }
+        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+        return dataclasses.replace(
+            self,
+            values=values,
+            correlation_variables=corr_vars,
+            correlation_matrix=corr,
+            resolved=resolved,
+            sha256=digest,
+        )
 
     def assumptions(self) -> list[dict]:
         """Every assumption with its value and source, for reports."""
@@ -241,6 +273,17 @@ def _merge(parent: dict, child: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------- validation
+
+
+def scalar_parameter(file, key: str) -> Param:
+    """The declaration of a scalar assumption by its dotted name, or a one-line error."""
+    scalars = [p.name for p in PARAMETERS if p.kind == "scalar"]
+    for p in PARAMETERS:
+        if p.name == key:
+            if p.kind != "scalar":
+                raise ScenarioError(file, key, f"not a scalar assumption (it is a {p.kind})")
+            return p
+    raise ScenarioError(file, key, "unknown assumption" + _suggest(key, scalars))
 
 
 def _suggest(word: str, options: list[str]) -> str:

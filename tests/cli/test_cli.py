@@ -34,8 +34,11 @@ def test_run_writes_every_output(in_tmp):
     assert res.exit_code == 0, res.output
     assert "drawdown >= 20%" in res.stdout and "95% interval" in res.stdout
     out = in_tmp / "outputs" / "baseline"
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+    # the baseline has distribution-valued inputs: what the crash paths share is drawn too
+    assert {p.name for p in out.iterdir()} == RUN_FILES | {"crash_inputs.png"}
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["crash_inputs"]["metric"] == "market.drawdown.0.3"
+    assert "median_with" in summary["crash_inputs"]["inputs"][0]
     for key in (
         "scenario",
         "scenario_sha256",

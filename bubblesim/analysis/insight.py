@@ -1,0 +1,476 @@
+"""Which assumption carries the odds: metrics by name, tornado and Sobol sensitivity, sweeps,
+break-even values, and what the paths with a correction share.
+
+Every comparison here runs on **common random numbers**: each setting is simulated with the same
+paths and seed, so path ``i`` sees the same shocks whatever the setting, and a difference between
+settings is measured path by path (a paired interval), not swamped by Monte Carlo noise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from ..engine.reductions import INDICES, max_drawdown
+from ..scenario import Scenario
+from ..scenario.distributions import Distribution
+from ..scenario.load import scalar_parameter
+from ..scenario.schema import PARAMETERS
+from .estimates import Z95, paired_difference, wilson_interval
+from .result import SimulationResult, simulate
+
+__all__ = [
+    "Metric",
+    "MetricError",
+    "parse_metric",
+    "tornado",
+    "sobol",
+    "sweep",
+    "solve",
+    "crash_inputs",
+    "SensitivityResult",
+    "SolveError",
+]
+
+#: Metric kinds by name -> how the result names them.
+KINDS = {"drawdown": "drawdown", "fall_below_start": "fall"}
+
+Progress = Callable[[int, int, str], None] | None
+
+
+class MetricError(ValueError):
+    """A metric name that cannot be read."""
+
+
+class SolveError(ValueError):
+    """The target cannot be reached inside the bracket."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A probability by name, ``INDEX.KIND.THRESHOLD``: e.g. ``market.drawdown.0.2``."""
+
+    index: str
+    kind: str
+    threshold: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.index}.{self.kind}.{self.threshold:g}"
+
+    @property
+    def label(self) -> str:
+        what = "drawdown" if self.kind == "drawdown" else "fall below start"
+        return f"{'AI index' if self.index == 'ai' else 'market'} {what} >= {self.threshold:.0%}"
+
+    def hits(self, result: SimulationResult) -> np.ndarray:
+        """Per path: did the event happen within the horizon?"""
+        return self.hits_by(result, [result.scenario.n_steps])[0]
+
+    def hits_by(self, result: SimulationResult, ends: Sequence[int]) -> np.ndarray:
+        """Per end step and path: did the event happen by that step? Shape ``(len(ends), paths)``."""
+        levels = result.states[INDICES[self.index]]
+        out = np.empty((len(ends), levels.shape[1]), dtype=bool)
+        for j, end in enumerate(ends):
+            window = levels[: end + 1]
+            if self.kind == "drawdown":
+                out[j] = max_drawdown(window, axis=0) >= self.threshold
+            else:
+                out[j] = 1.0 - window.min(axis=0) / window[0] >= self.threshold
+        return out
+
+
+def _suggest(word: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(options)}"
+
+
+def parse_metric(name: str | None, scenario: Scenario) -> Metric:
+    """Read ``INDEX.KIND.THRESHOLD``; ``None`` is the market drawdown at the largest threshold."""
+    if name is None:
+        return Metric("market", "drawdown", max(scenario.thresholds))
+    parts = name.split(".", 2)
+    if len(parts) != 3:
+        raise MetricError(
+            f"metric {name!r}: expected INDEX.KIND.THRESHOLD, e.g. market.drawdown.0.2"
+        )
+    index, kind, thr = parts
+    if index not in INDICES:
+        raise MetricError(f"metric {name!r}: unknown index {index!r}" + _suggest(index, INDICES))
+    if kind not in KINDS:
+        raise MetricError(f"metric {name!r}: unknown kind {kind!r}" + _suggest(kind, KINDS))
+    try:
+        threshold = float(thr)
+    except ValueError:
+        raise MetricError(f"metric {name!r}: threshold {thr!r} is not a number") from None
+    if not 0 < threshold < 1:
+        raise MetricError(f"metric {name!r}: threshold must be in (0, 1), got {threshold:g}")
+    return Metric(index, kind, threshold)
+
+
+def _year_ends(scenario: Scenario) -> tuple[list[float], list[int]]:
+    years = list(range(1, int(math.floor(scenario.horizon_years + 1e-9)) + 1))
+    ends = [min(scenario.n_steps, int(round(y * scenario.steps_per_year))) for y in years]
+    if not years or ends[-1] != scenario.n_steps:
+        years.append(round(scenario.n_steps * scenario.dt, 6))
+        ends.append(scenario.n_steps)
+    return [float(y) for y in years], ends
+
+
+def _run(scenario: Scenario, changes: dict, paths: int, seed: int, workers: int, **kw):
+    sc = scenario.with_values(changes) if changes else scenario
+    return simulate(sc, paths=paths, seed=seed, workers=workers, **kw)
+
+
+@dataclass
+class SensitivityResult:
+    """Rows sorted by the size of their effect, plus the same by year."""
+
+    metric: Metric
+    method: str
+    rows: list[dict]
+    base_probability: float
+    paths: int
+    seed: int
+    years: list[float] = field(default_factory=list)
+    #: parameter -> one effect per year (tornado: P(high) - P(low); sobol: ST).
+    by_year: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "metric": self.metric.name,
+            "method": self.method,
+            "rows": self.rows,
+            "base_probability": self.base_probability,
+            "paths": self.paths,
+            "seed": self.seed,
+            "by_year": {"years": self.years, "effects": self.by_year},
+        }
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+def is_guess(scenario: Scenario, p) -> bool:
+    """A guess: its source in the scenario starts with "guess" (a calibrated or sourced figure
+    that replaced a schema guess is not one), or it has no source and the schema marks it so."""
+    source = scenario.sources.get(p.name, "").strip().lower()
+    if source:
+        return source.startswith("guess")
+    return p.status == "guess"
+
+
+def _guess_inputs(
+    scenario: Scenario, factors: tuple[float, float]
+) -> dict[str, tuple[float, float]]:
+    out = {}
+    for p in PARAMETERS:
+        if p.kind != "scalar" or not is_guess(scenario, p):
+            continue
+        v = scenario.values[p.name]
+        if isinstance(v, Distribution):
+            continue
+        lo, hi = (min(max(v.value * f, p.low if p.low is not None else -math.inf),
+                      p.high if p.high is not None else math.inf) for f in factors)  # fmt: skip
+        if p.low_open and p.low is not None and lo <= p.low:
+            lo = v.value
+        if lo != hi:
+            out[p.name] = (lo, hi)
+    return out
+
+
+def tornado(
+    scenario: Scenario,
+    metric: Metric,
+    *,
+    paths: int,
+    seed: int,
+    all_guesses: bool = False,
+    factors: tuple[float, float] = (0.5, 2.0),
+    workers: int = 1,
+    progress: Progress = None,
+) -> SensitivityResult:
+    """Each distribution-valued input at its 10th and 90th percentile (and, with ``all_guesses``,
+    each scalar marked ``guess`` at ``factors`` times its value), the others as in the scenario;
+    the swing ``P(high) - P(low)`` with a paired 95% interval, sorted by size."""
+    moves: dict[str, tuple[str, float, float]] = {}
+    for name in scenario.distribution_names():
+        dist = scenario.values[name]
+        lo, hi = (float(dist.sample(np.array([special.ndtri(q)]))[0]) for q in (0.1, 0.9))
+        moves[name] = ("distribution p10/p90", lo, hi)
+    if all_guesses:
+        for name, (lo, hi) in _guess_inputs(scenario, factors).items():
+            moves.setdefault(name, (f"guess x{factors[0]:g}/x{factors[1]:g}", lo, hi))
+    if not moves:
+        raise MetricError(
+            "nothing to move: the scenario has no distribution-valued inputs (try --all-guesses)"
+        )
+    years, ends = _year_ends(scenario)
+    total = 1 + 2 * len(moves)
+    base = _run(scenario, {}, paths, seed, workers)
+    if progress:
+        progress(1, total, "scenario as written")
+    rows, by_year = [], {}
+    for i, (name, (kind, lo, hi)) in enumerate(moves.items()):
+        r_lo = _run(scenario, {name: lo}, paths, seed, workers)
+        r_hi = _run(scenario, {name: hi}, paths, seed, workers)
+        if progress:
+            progress(2 + 2 * i + 1, total, name)
+        h_lo, h_hi = metric.hits_by(r_lo, ends), metric.hits_by(r_hi, ends)
+        d = paired_difference(h_lo[-1], h_hi[-1])
+        rows.append(
+            {
+                "parameter": name,
+                "kind": kind,
+                "low": lo,
+                "high": hi,
+                "p_low": float(h_lo[-1].mean()),
+                "p_high": float(h_hi[-1].mean()),
+                "effect": d.difference,
+                "ci_low": d.ci_low,
+                "ci_high": d.ci_high,
+            }
+        )
+        by_year[name] = [float(h_hi[j].mean() - h_lo[j].mean()) for j in range(len(ends))]
+    rows.sort(key=lambda r: -abs(r["effect"]))
+    return SensitivityResult(
+        metric, "tornado", rows, float(metric.hits(base).mean()), paths, seed, years, by_year
+    )
+
+
+def sobol_indices(problem: dict, y: np.ndarray, seed: int, resamples: int = 200) -> dict:
+    """First-order and total Sobol indices with bootstrap 95% intervals (SALib)."""
+    try:
+        from SALib.analyze import sobol as sobol_analyze
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise MetricError(
+            "the sobol method needs SALib: pip install 'bubblesim[sensitivity]'"
+        ) from None
+    return sobol_analyze.analyze(
+        problem, np.asarray(y, dtype=float), calc_second_order=False,
+        num_resamples=resamples, conf_level=0.95, seed=seed,
+    )  # fmt: skip
+
+
+def sobol_design(problem: dict, base_samples: int, seed: int) -> np.ndarray:
+    """Saltelli's design (Sobol sequence, scrambled): ``base_samples x (D + 2)`` rows in [0, 1]^D."""
+    try:
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise MetricError(
+            "the sobol method needs SALib: pip install 'bubblesim[sensitivity]'"
+        ) from None
+    return sobol_sample.sample(
+        problem, base_samples, calc_second_order=False, scramble=True, seed=seed
+    )
+
+
+def sobol(
+    scenario: Scenario,
+    metric: Metric,
+    *,
+    base_samples: int,
+    seed: int,
+    workers: int = 1,
+    progress: Progress = None,
+) -> SensitivityResult:
+    """Sobol indices of the metric over the distribution-valued inputs (SALib).
+
+    Saltelli's design has ``D + 2`` rows per base sample (the matrices A, the D mixes AB_i, and B;
+    inputs are set to the design's quantiles of their distributions and taken as independent:
+    ``[correlations]`` are not imposed). Row ``j`` of every matrix is simulated as **path j** of
+    one run per matrix on the same seed, so the ``D + 2`` rows of a base sample share their
+    aleatory shocks: the shocks act as one more input held fixed within the group, and the
+    estimator's differences between A and AB_i isolate input i. The outcome is the path's 0/1
+    event, so the indices are shares of the variance of the per-path outcome; the probability is
+    its mean given the inputs, and what no input explains (``1 - sum of S1``) includes the
+    aleatory part.
+    """
+    names = scenario.distribution_names()
+    if not names:
+        raise MetricError("the scenario has no distribution-valued inputs to attribute odds to")
+    d = len(names)
+    problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
+    design = np.clip(sobol_design(problem, base_samples, seed), 1e-9, 1 - 1e-9)
+    n = design.shape[0] // (d + 2)
+    grouped = design.reshape(n, d + 2, d)
+    years, ends = _year_ends(scenario)
+    hits = np.empty((len(ends), n * (d + 2)))
+    for m in range(d + 2):  # matrix m: row j is path j, on the same shocks in every matrix
+        overrides = {
+            name: scenario.values[name].sample(special.ndtri(grouped[:, m, j]))
+            for j, name in enumerate(names)
+        }
+        result = simulate(scenario, paths=n, seed=seed, workers=workers, overrides=overrides)
+        hits[:, m :: d + 2] = metric.hits_by(result, ends)
+        if progress:
+            progress(m + 1, d + 2, f"matrix {m + 1} of {d + 2} ({n:,} paths)")
+    final = sobol_indices(problem, hits[-1], seed)
+    rows = []
+    for j, n in enumerate(names):
+        s1, s1c, st, stc = (float(final[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
+        rows.append(
+            {
+                "parameter": n,
+                "kind": "distribution",
+                "S1": s1,
+                "S1_ci": [s1 - s1c, s1 + s1c],
+                "ST": st,
+                "ST_ci": [st - stc, st + stc],
+                "effect": st,
+                "ci_low": st - stc,
+                "ci_high": st + stc,
+            }
+        )
+    by_year = {n: [] for n in names}
+    for row in hits:
+        if row.std() == 0:  # no variance yet (e.g. nothing has happened by year 1)
+            for n in names:
+                by_year[n].append(0.0)
+            continue
+        per = sobol_indices(problem, row, seed, resamples=20)
+        for j, n in enumerate(names):
+            by_year[n].append(float(per["ST"][j]))
+    rows.sort(key=lambda r: -abs(r["effect"]))
+    return SensitivityResult(
+        metric, "sobol", rows, float(hits[-1].mean()), int(design.shape[0]), seed, years, by_year
+    )
+
+
+def sweep(
+    scenario: Scenario,
+    grid: Sequence[tuple[str, float, float, int]],
+    metric: Metric,
+    *,
+    paths: int,
+    seed: int,
+    workers: int = 1,
+    progress: Progress = None,
+) -> pd.DataFrame:
+    """The probability with its 95% Wilson interval at every point of a grid of one or two keys."""
+    axes = []
+    for key, start, stop, n in grid:
+        scalar_parameter(scenario.path, key)
+        axes.append((key, np.linspace(start, stop, n)))
+    points = [dict(zip([k for k, _ in axes], combo, strict=True)) for combo in
+              np.array(np.meshgrid(*[v for _, v in axes], indexing="ij")).reshape(len(axes), -1).T]  # fmt: skip
+    rows = []
+    for i, point in enumerate(points):
+        r = _run(scenario, {k: float(v) for k, v in point.items()}, paths, seed, workers)
+        hits = metric.hits(r)
+        lo, hi = wilson_interval(int(hits.sum()), hits.size)
+        rows.append({**point, "probability": float(hits.mean()), "ci_low": lo, "ci_high": hi})
+        if progress:
+            progress(i + 1, len(points), ", ".join(f"{k}={v:g}" for k, v in point.items()))
+    return pd.DataFrame(rows)
+
+
+def solve(
+    scenario: Scenario,
+    key: str,
+    target: float,
+    metric: Metric,
+    *,
+    paths: int,
+    seed: int,
+    bracket: tuple[float, float] | None = None,
+    workers: int = 1,
+    progress: Progress = None,
+) -> dict:
+    """The value of ``key`` at which the metric's probability reaches ``target`` (Brent's method
+    on common random numbers), with an interval from the Monte Carlo error.
+
+    The interval inverts the estimate's own error: it holds every value at which the estimated
+    probability is within ``1.96 sqrt(target (1 - target) / paths)`` of the target, found by
+    solving for ``target`` minus and plus that margin the same way. Where one of those cannot be
+    reached inside the bracket, that side of the interval is the bracket's end (flagged).
+    """
+    p = scalar_parameter(scenario.path, key)
+    current = scenario.values[key]
+    centre = (
+        current.value
+        if not isinstance(current, Distribution)
+        else float(current.sample(np.array([0.0]))[0])
+    )
+    if bracket is None:
+        lo, hi = (centre / 10, centre * 10) if centre > 0 else (centre - 1, centre + 1)
+        if p.low is not None:
+            lo = max(lo, p.low if not p.low_open else p.low + 1e-9 * max(1, abs(p.low)))
+        if p.high is not None:
+            hi = min(hi, p.high)
+        bracket = (lo, hi)
+    lo, hi = float(min(bracket)), float(max(bracket))
+    cache: dict[float, float] = {}
+
+    def prob(v: float) -> float:
+        if v not in cache:
+            cache[v] = float(metric.hits(_run(scenario, {key: v}, paths, seed, workers)).mean())
+            if progress:
+                progress(len(cache), 0, f"{key}={v:.6g}: {cache[v]:.1%}")
+        return cache[v]
+
+    p_lo, p_hi = prob(lo), prob(hi)
+
+    def root(level: float) -> float | None:
+        if (p_lo - level) * (p_hi - level) > 0:
+            return None
+        if p_lo == level:
+            return lo
+        if p_hi == level:
+            return hi
+        return optimize.brentq(lambda v: prob(v) - level, lo, hi, xtol=1e-4 * (hi - lo), maxiter=60)
+
+    value = root(target)
+    if value is None:
+        raise SolveError(
+            f"{key}: P({metric.name}) is {p_lo:.1%} at {lo:g} and {p_hi:.1%} at {hi:g}; "
+            f"{target:.1%} is not reached inside the bracket [{lo:g}, {hi:g}] (widen --bracket)"
+        )
+    margin = Z95 * math.sqrt(target * (1 - target) / paths)
+    ends = []
+    open_ends = []
+    for level in (target - margin, target + margin):
+        v = root(min(max(level, 0.0), 1.0))
+        if v is None:
+            v = lo if abs(p_lo - level) < abs(p_hi - level) else hi
+            open_ends.append(v)
+        ends.append(v)
+    return {
+        "param": key,
+        "target": target,
+        "metric": metric.name,
+        "value": float(value),
+        "probability_at_value": prob(value),
+        "ci_low": float(min(ends)),
+        "ci_high": float(max(ends)),
+        "ci_at_bracket_end": bool(open_ends),
+        "bracket": [lo, hi],
+        "probability_at_bracket": [p_lo, p_hi],
+        "paths": paths,
+        "seed": seed,
+        "evaluations": len(cache),
+    }
+
+
+def crash_inputs(result: SimulationResult, metric: Metric) -> pd.DataFrame:
+    """For every input that varies by path: its median on paths with and without the event."""
+    hits = metric.hits(result)
+    rows = []
+    for name, draws in result.draws.items():
+        with_event, without = draws[hits], draws[~hits]
+        rows.append(
+            {
+                "parameter": name,
+                "median_with": float(np.median(with_event)) if with_event.size else math.nan,
+                "median_without": float(np.median(without)) if without.size else math.nan,
+                "paths_with": int(with_event.size),
+                "paths_without": int(without.size),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,201 @@
+"""Files and figures of the insight commands: sensitivity, sweep, solve, and what crash paths share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._version import __version__
+from .files import atomic_write_text
+from .plots import _pyplot, save_figure
+
+__all__ = [
+    "write_sensitivity",
+    "write_sweep",
+    "write_solve",
+    "crash_inputs_figure",
+    "sensitivity_terminal_table",
+    "solve_terminal_table",
+]
+
+
+def _short(name: str) -> str:
+    return name.split(".", 1)[1] if "." in name else name
+
+
+def _stamp(scenario, extra: dict) -> dict:
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "scenario_file": scenario.path,
+        "version": __version__,
+        **extra,
+    }
+
+
+def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
+    """sensitivity.json, sensitivity.csv, tornado.png/.svg or sobol.png/.svg, by_year.png/.svg."""
+    folder = Path(folder)
+    doc = _stamp(scenario, result.to_dict())
+    written = [folder / "sensitivity.json", folder / "sensitivity.csv"]
+    atomic_write_text(written[0], json.dumps(doc, indent=2) + "\n")
+    table = result.table()
+    for col in ("S1_ci", "ST_ci"):
+        if col in table:
+            table[col] = table[col].map(lambda v: f"{v[0]:.6g};{v[1]:.6g}")
+    atomic_write_text(written[1], table.to_csv(index=False))
+    plt = _pyplot()
+    rows = result.rows[:15][::-1]
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.42 * len(rows)))
+    y = np.arange(len(rows))
+    effect = np.array([r["effect"] for r in rows])
+    err = np.abs(
+        np.array([[r["effect"] - r["ci_low"], r["ci_high"] - r["effect"]] for r in rows]).T
+    )
+    ax.barh(y, 100 * effect, xerr=100 * err, color=["#b00020" if e > 0 else "#1b5e20" for e in effect],
+            alpha=0.8, capsize=3)  # fmt: skip
+    ax.set_yticks(y, [f"{_short(r['parameter'])}" for r in rows], fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    if result.method == "tornado":
+        ax.set_xlabel(f"P({result.metric.label}): high minus low setting, points (paired 95%)")
+        stem = "tornado"
+    else:
+        ax.set_xlabel(
+            "total Sobol index ST, in points of the per-path outcome's variance (95% bootstrap)"
+        )
+        stem = "sobol"
+    ax.set_title(f"What moves P({result.metric.label}): {scenario.name}", fontsize=10)
+    fig.text(0.01, 0.005, f"{result.paths:,} paths · seed {result.seed} · bubblesim {__version__} · "
+             f"scenario as written: {result.base_probability:.1%}", fontsize=7, color="0.3")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    written += save_figure(fig, folder / stem)
+    fig, ax = plt.subplots(figsize=(8.5, 4.5))
+    for r in result.rows[:6]:
+        ax.plot(result.years, [100 * v for v in result.by_year[r["parameter"]]], marker="o",
+                label=_short(r["parameter"]))  # fmt: skip
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xlabel("years from the start")
+    ax.set_ylabel("effect on P(by that year), points" if result.method == "tornado" else "ST x 100")
+    ax.set_title(f"By year: P({result.metric.label}) by the end of each year", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    written += save_figure(fig, folder / "by_year")
+    return written
+
+
+def write_sweep(table: pd.DataFrame, keys: list[str], metric, scenario, folder: Path) -> list[Path]:
+    """sweep.csv and sweep.png/.svg: a line with its band for one key, a heatmap with the 50%
+    contour for two."""
+    folder = Path(folder)
+    written = [folder / "sweep.csv"]
+    atomic_write_text(written[0], table.to_csv(index=False))
+    atomic_write_text(
+        folder / "sweep.json",
+        json.dumps(_stamp(scenario, {"metric": metric.name, "keys": keys}), indent=2) + "\n",
+    )
+    written.append(folder / "sweep.json")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5))
+    if len(keys) == 1:
+        k = keys[0]
+        ax.fill_between(
+            table[k],
+            100 * table["ci_low"],
+            100 * table["ci_high"],
+            alpha=0.25,
+            label="95% interval",
+        )
+        ax.plot(table[k], 100 * table["probability"], marker="o", label="probability")
+        ax.set_xlabel(k)
+        ax.set_ylabel(f"P({metric.label}) [%]")
+        ax.legend(frameon=False)
+    else:
+        k1, k2 = keys
+        x, y = np.sort(table[k1].unique()), np.sort(table[k2].unique())
+        grid = table.pivot(index=k2, columns=k1, values="probability").loc[y, x].to_numpy()
+        mesh = ax.pcolormesh(x, y, 100 * grid, shading="nearest", cmap="magma_r", vmin=0, vmax=100)
+        fig.colorbar(mesh, ax=ax, label=f"P({metric.label}) [%]")
+        if grid.min() < 0.5 < grid.max():
+            cs = ax.contour(x, y, grid, levels=[0.5], colors="white", linewidths=1.5)
+            ax.clabel(cs, fmt={0.5: "50%"}, fontsize=8)
+        ax.set_xlabel(k1)
+        ax.set_ylabel(k2)
+    ax.set_title(f"Sweep: {scenario.name}", fontsize=10)
+    fig.tight_layout()
+    written += save_figure(fig, folder / "sweep")
+    return written
+
+
+def write_solve(answer: dict, scenario, folder: Path) -> list[Path]:
+    path = Path(folder) / "solve.json"
+    atomic_write_text(path, json.dumps(_stamp(scenario, answer), indent=2) + "\n")
+    return [path]
+
+
+def crash_inputs_figure(result, metric, stem: Path, formats=("png", "svg")) -> list[Path]:
+    """Small multiples: each path-varying input's distribution on paths with and without the event."""
+    plt = _pyplot()
+    names = list(result.draws)
+    hits = metric.hits(result)
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        draws = result.draws[name]
+        bins = np.histogram_bin_edges(draws, bins=30)
+        ax.hist(draws[~hits], bins=bins, density=True, alpha=0.5, color="#1b5e20", label="without")
+        ax.hist(draws[hits], bins=bins, density=True, alpha=0.5, color="#b00020", label="with")
+        ax.set_title(_short(name), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(names) :]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, frameon=False, title=metric.label, title_fontsize=7)
+    fig.suptitle(
+        f"What the paths with and without a {metric.label} share: {result.scenario.name}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return save_figure(fig, Path(stem), formats)
+
+
+def sensitivity_terminal_table(result) -> str:
+    lines = [
+        f"P({result.metric.label}) as written: {result.base_probability:.1%} "
+        f"({result.paths:,} paths, seed {result.seed}, method {result.method})",
+        "",
+    ]
+    if result.method == "tornado":
+        lines.append(
+            f"  {'parameter':<36}{'low':>10}{'high':>10}{'P(low)':>9}{'P(high)':>9}  effect (paired 95%)"
+        )
+        for r in result.rows:
+            lines.append(
+                f"  {r['parameter']:<36}{r['low']:>10.4g}{r['high']:>10.4g}{100 * r['p_low']:>8.1f}%"
+                f"{100 * r['p_high']:>8.1f}%  {100 * r['effect']:+6.1f} [{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]"
+            )
+    else:
+        lines.append(f"  {'parameter':<36}{'S1':>8}  {'95%':<17}{'ST':>8}  95%")
+        for r in result.rows:
+            lines.append(
+                f"  {r['parameter']:<36}{r['S1']:>8.3f}  [{r['S1_ci'][0]:.3f}, {r['S1_ci'][1]:.3f}]"
+                f"{r['ST']:>10.3f}  [{r['ST_ci'][0]:.3f}, {r['ST_ci'][1]:.3f}]"
+            )
+    return "\n".join(lines)
+
+
+def solve_terminal_table(answer: dict) -> str:
+    edge = (
+        " (one end at the bracket: the target's margin is not reached inside it)"
+        if answer["ci_at_bracket_end"]
+        else ""
+    )
+    return (
+        f"{answer['param']} = {answer['value']:.6g} gives P({answer['metric']}) = {answer['target']:.1%}\n"
+        f"  95% interval from the Monte Carlo error: [{answer['ci_low']:.6g}, {answer['ci_high']:.6g}]{edge}\n"
+        f"  bracket [{answer['bracket'][0]:g}, {answer['bracket'][1]:g}]: P = "
+        f"{answer['probability_at_bracket'][0]:.1%} .. {answer['probability_at_bracket'][1]:.1%}; "
+        f"{answer['paths']:,} paths, seed {answer['seed']}, {answer['evaluations']} evaluations"
+    )
