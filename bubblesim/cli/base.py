@@ -19,12 +19,13 @@ from .._version import __version__
 from ..analysis.batch import BatchError
 from ..analysis.insight import MetricError, SolveError
 from ..history.prices import PriceFileError
-from ..output.files import OutputExistsError
+from ..output.files import OutputExistsError, OutputWriteError
 from ..scenario import ScenarioError, load_scenario
 from ..scenario.schema import MAX_PATHS
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_WRITE = 1  # the file system refused (permission, disk full): not the user's input
 
 
 class BubblesimError(click.ClickException):
@@ -68,6 +69,9 @@ class BubblesimGroup(click.Group):
         except USER_ERRORS as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(EXIT_USAGE)
+        except OutputWriteError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_WRITE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nInterrupted: stopped cleanly; nothing was written.", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -220,3 +224,8 @@ def cli():
       bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
       bubblesim validate scenarios/*.toml
     """
+
+
+def notice(message: str) -> None:
+    """A one-line note on stderr (e.g. an unfinished earlier run left beside the output folder)."""
+    click.echo(message, err=True)

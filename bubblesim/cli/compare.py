@@ -11,7 +11,7 @@ from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish
 from ..output.tables import comparison_terminal_table
 from ..output.writers import write_comparison
-from .base import cli, load, output_options, simulation_options
+from .base import cli, load, notice, output_options, simulation_options
 
 
 @cli.command()
@@ -35,7 +35,7 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
     """
     loaded = [load(p) for p in scenarios]
     first = loaded[0].with_overrides(paths=paths, seed=seed)
-    target = output_folder(out, Path("outputs") / "compare", force)
+    target = output_folder(out, Path("outputs") / "compare", force, notice)
 
     def progress(done, total, name):
         if not quiet:
@@ -48,7 +48,13 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
         attach_yardstick(result, workers=workers)
         if not quiet:
             click.echo(f"no-bubble twin of {result.scenario.name}: done", err=True)
-    publish(target, force, lambda staging: write_comparison(comparison, staging))
+    publish(
+        target,
+        force,
+        lambda staging: write_comparison(comparison, staging),
+        "compare",
+        [(r.scenario.name, r.scenario.sha256) for r in comparison.results],
+    )
     if not quiet:
         click.echo(comparison_terminal_table(comparison))
         click.echo(

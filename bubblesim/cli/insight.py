@@ -18,7 +18,7 @@ from ..output.insight import (
     write_solve,
     write_sweep,
 )
-from .base import BubblesimError, cli, load, output_options, simulation_options
+from .base import BubblesimError, cli, load, notice, output_options, simulation_options
 
 metric_option = click.option(
     "--metric",
@@ -71,7 +71,9 @@ def sensitivity(scenario, method, metric, all_guesses, factor_range, base_sample
     """
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
     chosen = parse_metric(metric, sc)
-    target = output_folder(out, Path("outputs") / f"{safe_name(sc.name)}-sensitivity", force)
+    target = output_folder(
+        out, Path("outputs") / f"{safe_name(sc.name)}-sensitivity", force, notice
+    )
     report = _steps(f"{method}:", quiet)
     if method == "tornado":
         result = run_tornado(sc, chosen, paths=sc.paths, seed=sc.seed, all_guesses=all_guesses,
@@ -79,7 +81,8 @@ def sensitivity(scenario, method, metric, all_guesses, factor_range, base_sample
     else:
         result = run_sobol(sc, chosen, base_samples=base_samples, seed=sc.seed, workers=workers,
                            progress=report)  # fmt: skip
-    publish(target, force, lambda staging: write_sensitivity(result, sc, staging))
+    publish(target, force, lambda staging: write_sensitivity(result, sc, staging), "sensitivity",
+            [(sc.name, sc.sha256)])  # fmt: skip
     if not quiet:
         click.echo(sensitivity_terminal_table(result))
         click.echo(
@@ -128,11 +131,12 @@ def sweep_command(scenario, params, metric, paths, seed, workers, quiet, out, fo
     grid = [_grid(p) for p in params]
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
     chosen = parse_metric(metric, sc)
-    target = output_folder(out, Path("outputs") / f"{safe_name(sc.name)}-sweep", force)
+    target = output_folder(out, Path("outputs") / f"{safe_name(sc.name)}-sweep", force, notice)
     table = sweep(sc, grid, chosen, paths=sc.paths, seed=sc.seed, workers=workers,
                   progress=_steps("sweep:", quiet))  # fmt: skip
     keys = [g[0] for g in grid]
-    publish(target, force, lambda staging: write_sweep(table, keys, chosen, sc, staging))
+    publish(target, force, lambda staging: write_sweep(table, keys, chosen, sc, staging), "sweep",
+            [(sc.name, sc.sha256)])  # fmt: skip
     if not quiet:
         click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         click.echo(f"\n  wrote {target}/: sweep.csv, sweep.json, sweep.png/.svg")
@@ -170,11 +174,12 @@ def solve_command(scenario, key, target, metric, bracket, fmt, paths, seed, work
 
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
     chosen = parse_metric(metric, sc)
-    out_dir = output_folder(out, Path("outputs") / f"{safe_name(sc.name)}-solve", force)
+    out_dir = output_folder(out, Path("outputs") / f"{safe_name(sc.name)}-solve", force, notice)
     answer = solve(sc, key, target, chosen, paths=sc.paths, seed=sc.seed,
                    bracket=tuple(bracket) if bracket else None, workers=workers,
                    progress=_steps("solve:", quiet or fmt == "json"))  # fmt: skip
-    publish(out_dir, force, lambda staging: write_solve(answer, sc, staging))
+    publish(out_dir, force, lambda staging: write_solve(answer, sc, staging), "solve",
+            [(sc.name, sc.sha256)])  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(answer))
     elif not quiet:

@@ -13,7 +13,15 @@ from ..output.files import output_folder, publish, safe_name
 from ..output.tables import batch_terminal_table, terminal_table
 from ..output.writers import write_batch, write_run
 from ..scenario.files import find_scenario_files
-from .base import BubblesimError, Progress, cli, load, output_options, simulation_options
+from .base import (
+    BubblesimError,
+    Progress,
+    cli,
+    load,
+    notice,
+    output_options,
+    simulation_options,
+)
 
 
 @cli.command()
@@ -37,14 +45,16 @@ def run(scenario, paths, seed, workers, quiet, out, force):
       bubblesim run scenarios/baseline.toml --out outputs/baseline --force
     """
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
-    target = output_folder(out, Path("outputs") / safe_name(sc.name), force)
+    target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
     result = simulate(
         sc, workers=workers, progress=Progress(f"simulating {sc.name}", enabled=not quiet)
     )
     attach_yardstick(
         result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
     )
-    publish(target, force, lambda staging: write_run(result, staging))
+    publish(
+        target, force, lambda staging: write_run(result, staging), "run", [(sc.name, sc.sha256)]
+    )
     if not quiet:
         click.echo(terminal_table(result))
         click.echo(
@@ -87,12 +97,18 @@ def batch(items, paths, seed, workers, quiet, out, force):
         raise BubblesimError(
             "no valid scenario files to run" + (f" ({failures[0]})" if failures else "")
         )
-    target = output_folder(out, Path("outputs") / "batch", force)
+    target = output_folder(out, Path("outputs") / "batch", force, notice)
     done = run_batch(loaded, workers=workers, progress=progress, on_skip=skipped)
     for result in done.results:
         attach_yardstick(result, workers=workers)
     failures += done.failures
-    publish(target, force, lambda staging: write_batch(done.results, staging, failures))
+    publish(
+        target,
+        force,
+        lambda staging: write_batch(done.results, staging, failures),
+        "batch",
+        [(r.scenario.name, r.scenario.sha256) for r in done.results],
+    )
     if not quiet:
         click.echo(batch_terminal_table(done.results))
         click.echo(

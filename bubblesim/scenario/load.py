@@ -220,8 +220,34 @@ def _read_toml(path: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
-        raise ScenarioError(path, None, f"TOML syntax error: {msg}") from None
+        raise _toml_error(path, text, exc) from None
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> ScenarioError:
+    """``FILE:LINE: TOML syntax error: what: 'the line'``; a duplicate key is named with its table."""
+    msg = (str(exc).splitlines() or ["invalid TOML"])[0]
+    at = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
+    if at is None:
+        return ScenarioError(path, None, f"TOML syntax error: {msg}")
+    number = int(at.group(1))
+    lines = text.splitlines()
+    source = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    what = msg[: at.start()].strip() or "invalid TOML"
+    if what.startswith("Cannot overwrite a value"):
+        key = re.match(r"""\s*((?:"[^"]*"|'[^']*'|[^=\s])+)\s*=""", source)
+        table = None
+        for earlier in reversed(lines[: number - 1]):
+            header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]", earlier)
+            if header:
+                table = header.group(1)
+                break
+        name = key.group(1) if key else "?"
+        where = f"in [{table}]" if table else "at the top level"
+        what = f"duplicate key {name!r} {where}"
+    elif what.startswith("Cannot declare"):
+        declared = re.search(r"\(([^)]*)\)", what)
+        what = f"table declared twice ({declared.group(1)})" if declared else what
+    return ScenarioError(f"{path}:{number}", None, f"TOML syntax error: {what}: {source!r}")
 
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:

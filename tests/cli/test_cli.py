@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from bubblesim import __version__
 from bubblesim.cli import Progress, cli
 from bubblesim.engine.model import STATE_VARIABLES
+from bubblesim.output.files import MANIFEST
 
 from ..conftest import SCENARIOS
 
@@ -35,7 +36,7 @@ def test_run_writes_every_output(in_tmp):
     assert "drawdown >= 20%" in res.stdout and "95% interval" in res.stdout
     out = in_tmp / "outputs" / "baseline"
     # the baseline has distribution-valued inputs: what the crash paths share is drawn too
-    assert {p.name for p in out.iterdir()} == RUN_FILES | {"crash_inputs.png"}
+    assert {p.name for p in out.iterdir()} == RUN_FILES | {"crash_inputs.png", MANIFEST}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["crash_inputs"]["metric"] == "market.drawdown.0.3"
     assert "median_with" in summary["crash_inputs"]["inputs"][0]

@@ -3,6 +3,7 @@
 import pytest
 
 from bubblesim.output.files import (
+    MANIFEST,
     OutputExistsError,
     atomic_write_text,
     output_folder,
@@ -14,10 +15,9 @@ from bubblesim.output.files import (
 def test_output_folder_takes_the_next_free_name_without_force(tmp_path):
     base = tmp_path / "run"
     assert output_folder(None, base, force=False) == base
-    base.mkdir()
-    (base / "summary.json").write_text("{}")
+    publish(base, False, lambda folder: atomic_write_text(folder / "summary.json", "{}"))
     assert output_folder(None, base, force=False) == tmp_path / "run-2"
-    assert output_folder(None, base, force=True) == base
+    assert output_folder(None, base, force=True) == base  # bubblesim's own folder
 
 
 def test_output_folder_refuses_a_file_or_a_full_folder(tmp_path):
@@ -46,7 +46,7 @@ def test_publish_appears_whole_or_not_at_all(tmp_path):
     with pytest.raises(RuntimeError):
         publish(target, True, fail)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
-    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]  # the old run untouched
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt", MANIFEST]  # the old run untouched
 
 
 def test_safe_name():

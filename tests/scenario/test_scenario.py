@@ -269,3 +269,24 @@ def test_removed_keys_say_why(tmp_path, text, expected):
     with pytest.raises(ScenarioError) as err:
         load_scenario(f)
     assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "[llm_price]\nannual_decay = 10\nannual_decay = 11\n",
+            ":3: TOML syntax error: duplicate key 'annual_decay' in [llm_price]: 'annual_decay = 11'",
+        ),
+        ("name = 1\nname = 2\n", ":2: TOML syntax error: duplicate key 'name' at the top level"),
+        ("[llm_price\nannual_decay = 10\n", ":1: TOML syntax error: Expected ']'"),
+        ("[market]\nai_drift = \n", ":2: TOML syntax error: Invalid value: 'ai_drift ='"),
+    ],
+)
+def test_toml_syntax_errors_quote_the_line_and_name_a_duplicate_key(tmp_path, text, expected):
+    f = tmp_path / "s.toml"
+    f.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(f)
+    message = str(err.value)
+    assert message.startswith(f"{f}:") and expected in message and "\n" not in message
