@@ -264,11 +264,17 @@ def test_error_stays_one_line_with_control_characters_in_keys(tmp_path):
     ],
 )
 def test_removed_keys_say_why(tmp_path, text, expected):
-    f = tmp_path / "old.toml"
+    message = _load_error(tmp_path, text)
+    assert expected in message and "\n" not in message
+
+
+def _load_error(tmp_path, text: str) -> str:
+    """The one-line message of loading ``text`` as a scenario file (``s.toml``)."""
+    f = tmp_path / "s.toml"
     f.write_text(text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(f)
-    assert expected in str(err.value) and "\n" not in str(err.value)
+    return str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -284,9 +290,6 @@ def test_removed_keys_say_why(tmp_path, text, expected):
     ],
 )
 def test_toml_syntax_errors_quote_the_line_and_name_a_duplicate_key(tmp_path, text, expected):
-    f = tmp_path / "s.toml"
-    f.write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(f)
-    message = str(err.value)
-    assert message.startswith(f"{f}:") and expected in message and "\n" not in message
+    message = _load_error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 's.toml'}:") and expected in message
+    assert "\n" not in message
