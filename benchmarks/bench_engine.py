@@ -6,12 +6,20 @@ Prints:
 * raw RNG: drawing the random numbers the engine consumes (10 arrays of paths x steps), the floor;
 * engine: ``bubblesim.simulate`` end to end (parameters, shocks, model, reductions, states);
 * the ratio of the two, paths per second, and the speed-up with 2 workers;
+* a plain peer: a vectorized NumPy Merton jump-diffusion with its maximum drawdown, 3 variates
+  per path-step (diffusion normal, event uniform, jump-size normal), timed in the same run, and
+  the engine's time per path-step over the peer's;
 * peak resident memory of this process.
+
+The last line is one JSON object: ``paths``, ``steps``, ``draws_per_path_step``, ``rng_floor_s``,
+``engine_s``, ``ratio`` (engine over floor), ``peer_s``, ``peer_ratio`` (engine over peer, per
+path-step), ``speedup_2_workers``, ``peak_rss_mb``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
@@ -23,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bubblesim  # noqa: E402
+from bubblesim.engine.model import STATE_VARIABLES  # noqa: E402
 from bubblesim.engine.rng import blocks  # noqa: E402
 from bubblesim.engine.shocks import NORMAL_SHOCKS, UNIFORM_SHOCKS  # noqa: E402
 
@@ -56,7 +65,22 @@ def main():
             for _ in UNIFORM_SHOCKS:
                 g.random((size, n_steps))
 
+    def peer():
+        """A plain vectorized Merton jump-diffusion and its max drawdown, block by block."""
+        dt, mu, sigma, lam, m_j, s_j = 1 / 12, 0.08, 0.2, 0.5, -0.1, 0.1
+        p_event = -np.expm1(-lam * dt)  # at most one jump a step: the peer keeps it simple
+        for b, size in blocks(args.paths):
+            g = np.random.default_rng([2, b])
+            z = g.standard_normal((n_steps, size))
+            u = g.random((n_steps, size))
+            j = g.standard_normal((n_steps, size))
+            step = (mu - 0.5 * sigma**2) * dt + sigma * np.sqrt(dt) * z
+            step += (u < p_event) * (m_j + s_j * j)
+            level = np.exp(np.cumsum(step, axis=0))
+            (1.0 - level / np.maximum.accumulate(level, axis=0)).max(axis=0)
+
     t_rng = best_of(raw_rng, args.repeat)
+    t_peer = best_of(peer, args.repeat)
     t_eng = best_of(lambda: bubblesim.simulate(sc, paths=args.paths, seed=1), args.repeat)
     t_two = best_of(
         lambda: bubblesim.simulate(sc, paths=args.paths, seed=1, workers=2), args.repeat
@@ -72,8 +96,30 @@ def main():
     )
     print(f"engine, 2 workers    {t_two:8.3f} s   speed-up {t_eng / t_two:4.2f}x over 1 worker")
     print(
+        f"plain peer (Merton)  {t_peer:8.3f} s   engine per path-step {t_eng / t_peer:5.1f}x the peer's "
+        f"({1e9 * t_eng / path_steps:.0f} vs {1e9 * t_peer / path_steps:.0f} ns)"
+    )
+    print(
         f"peak memory (RSS)    {peak_mb:8.0f} MB  (per-step states kept as float64: "
-        f"{args.paths * (n_steps + 1) * 16 * 8 / 1e6:,.0f} MB of it)"
+        f"{args.paths * (n_steps + 1) * len(STATE_VARIABLES) * 8 / 1e6:,.0f} MB of it)"
+    )
+    print(
+        json.dumps(
+            {
+                "paths": args.paths,
+                "steps": n_steps,
+                "draws_per_path_step": len(NORMAL_SHOCKS) + len(UNIFORM_SHOCKS),
+                "rng_floor_s": round(t_rng, 4),
+                "engine_s": round(t_eng, 4),
+                "ratio": round(t_eng / t_rng, 3),
+                "peer_s": round(t_peer, 4),
+                "peer_ratio": round(t_eng / t_peer, 3),
+                "speedup_2_workers": round(t_eng / t_two, 3),
+                "peak_rss_mb": round(peak_mb, 1),
+                "scenario": sc.name,
+                "version": bubblesim.__version__,
+            }
+        )
     )
 
 
