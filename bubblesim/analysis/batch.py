@@ -58,6 +58,8 @@ def run_batch(
     workers: int = 1,
     progress: BatchProgress | None = None,
     on_skip: Callable[[str], None] | None = None,
+    target_ci: float | None = None,
+    max_paths: int = 1_000_000,
 ) -> Batch:
     """Simulate each scenario on its own paths and seed; one whose numbers overflow is skipped.
 
@@ -72,7 +74,12 @@ def run_batch(
     for i, sc in enumerate(scenarios, 1):
         run_progress = progress(i, len(scenarios), sc) if progress is not None else None
         try:
-            result = simulate(sc, workers=workers, progress=run_progress)
+            if target_ci is None:
+                result = simulate(sc, workers=workers, progress=run_progress)
+            else:  # add paths until its headline intervals are narrow enough
+                from .precision import simulate_to_precision
+
+                result, _ = simulate_to_precision(sc, target_ci, max_paths, workers=workers)
         except ScenarioError as exc:
             batch.failures.append(str(exc))
             if on_skip is not None:

@@ -7,18 +7,27 @@ from pathlib import Path
 import click
 
 from ..analysis.compare import compare as compare_scenarios
+from ..analysis.precision import compare_to_precision
 from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish
 from ..output.tables import comparison_terminal_table
 from ..output.writers import write_comparison
-from .base import cli, load, notice, output_options, simulation_options
+from .base import (
+    cli,
+    load,
+    notice,
+    output_options,
+    simulation_options,
+)
+from .precision import precision_note, precision_options, precision_summary
 
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=str))
 @simulation_options
+@precision_options
 @output_options
-def compare(scenarios, paths, seed, workers, quiet, out, force):
+def compare(scenarios, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run SCENARIOS side by side on common random numbers; the first is the reference.
 
     Every scenario is simulated with the same paths and seed (by default the first file's), so
@@ -41,9 +50,17 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
         if not quiet:
             click.echo(f"[{done}/{total}] {name}: done", err=True)
 
-    comparison = compare_scenarios(
-        loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
-    )
+    width = None
+    if target_ci is None:
+        comparison = compare_scenarios(
+            loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
+        )
+    else:
+        loaded[0] = first
+        comparison, width = compare_to_precision(
+            loaded, target_ci, max_paths, seed=first.seed, workers=workers,
+            note=precision_note(quiet),
+        )  # fmt: skip
     for result in comparison.results:
         attach_yardstick(result, workers=workers)
         if not quiet:
@@ -57,6 +74,8 @@ def compare(scenarios, paths, seed, workers, quiet, out, force):
     )
     if not quiet:
         click.echo(comparison_terminal_table(comparison))
+        if width is not None:
+            click.echo(precision_summary(comparison.reference.paths, width, target_ci))
         click.echo(
             f"\n  wrote {target}/: comparison.csv, comparison.json, report.html, compare_*.png/.svg"
         )

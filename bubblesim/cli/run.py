@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..analysis.batch import load_batch, run_batch
+from ..analysis.precision import simulate_to_precision
 from ..analysis.result import simulate
 from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish, safe_name
@@ -22,13 +23,15 @@ from .base import (
     output_options,
     simulation_options,
 )
+from .precision import precision_note, precision_options, precision_summary
 
 
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @simulation_options
+@precision_options
 @output_options
-def run(scenario, paths, seed, workers, quiet, out, force):
+def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Simulate SCENARIO and write its odds, quantiles and fan charts.
 
     Prints a table of correction odds with 95% intervals and, for the market, the history's base
@@ -43,12 +46,19 @@ def run(scenario, paths, seed, workers, quiet, out, force):
       bubblesim run scenarios/baseline.toml
       bubblesim run scenarios/deepseek_shock.toml -n 50000 -s 42 -o outputs/ds
       bubblesim run scenarios/baseline.toml --out outputs/baseline --force
+      bubblesim run scenarios/baseline.toml --target-ci 0.002
     """
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
     target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
-    result = simulate(
-        sc, workers=workers, progress=Progress(f"simulating {sc.name}", enabled=not quiet)
-    )
+    width = None
+    if target_ci is None:
+        result = simulate(
+            sc, workers=workers, progress=Progress(f"simulating {sc.name}", enabled=not quiet)
+        )
+    else:
+        result, width = simulate_to_precision(
+            sc, target_ci, max_paths, workers=workers, note=precision_note(quiet)
+        )
     attach_yardstick(
         result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
     )
@@ -57,6 +67,8 @@ def run(scenario, paths, seed, workers, quiet, out, force):
     )
     if not quiet:
         click.echo(terminal_table(result))
+        if width is not None:
+            click.echo(precision_summary(result.paths, width, target_ci))
         click.echo(
             f"\n  wrote {target}/: summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png"
             + (", crash_inputs.png" if result.draws else "")
@@ -66,8 +78,9 @@ def run(scenario, paths, seed, workers, quiet, out, force):
 @cli.command()
 @click.argument("items", nargs=-1, required=True, metavar="DIR_OR_GLOB...")
 @simulation_options
+@precision_options
 @output_options
-def batch(items, paths, seed, workers, quiet, out, force):
+def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run every scenario file found in folders, files or glob patterns.
 
     Each scenario gets its own sub-folder (the files of `bubblesim run`), and the batch folder
@@ -98,7 +111,8 @@ def batch(items, paths, seed, workers, quiet, out, force):
             "no valid scenario files to run" + (f" ({failures[0]})" if failures else "")
         )
     target = output_folder(out, Path("outputs") / "batch", force, notice)
-    done = run_batch(loaded, workers=workers, progress=progress, on_skip=skipped)
+    done = run_batch(loaded, workers=workers, progress=progress, on_skip=skipped,
+                     target_ci=target_ci, max_paths=max_paths)  # fmt: skip
     for result in done.results:
         attach_yardstick(result, workers=workers)
     failures += done.failures
