@@ -211,6 +211,7 @@ def simulate(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     overrides: dict[str, np.ndarray] | None = None,
+    scheduler: str | None = None,
 ) -> SimulationResult:
     """Simulate a scenario.
 
@@ -227,13 +228,22 @@ def simulate(
     overrides : dict, optional
         ``"section.key"`` -> one value per path, replacing that input's draws (a design of
         experiments, e.g. Sobol sampling).
+    scheduler : str, optional
+        A dask.distributed scheduler address, or ``"local"`` for a local cluster of ``workers``
+        processes; the numbers are the same as a local run's.
 
     Returns
     -------
     SimulationResult
     """
     simulated = simulate_paths(
-        scenario, paths=paths, seed=seed, workers=workers, progress=progress, overrides=overrides
+        scenario,
+        paths=paths,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        overrides=overrides,
+        scheduler=scheduler,
     )
     return SimulationResult.from_paths(simulated)
 

@@ -18,6 +18,7 @@ import click
 from .._version import __version__
 from ..analysis.batch import BatchError
 from ..analysis.insight import MetricError, SolveError
+from ..engine.simulate import ClusterError
 from ..history.prices import PriceFileError
 from ..output.files import OutputExistsError, OutputWriteError
 from ..scenario import ScenarioError, load_scenario
@@ -42,6 +43,7 @@ USER_ERRORS = (
     BatchError,
     MetricError,
     SolveError,
+    ClusterError,
 )
 
 

@@ -19,13 +19,14 @@ from .base import (
     output_options,
     simulation_options,
 )
-from .precision import precision_note, precision_options, precision_summary
+from .precision import precision_note, precision_options, precision_summary, scheduler_option
 
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=str))
 @simulation_options
 @precision_options
+@scheduler_option
 @output_options
 def compare(scenarios, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run SCENARIOS side by side on common random numbers; the first is the reference.

@@ -54,3 +54,24 @@ def precision_summary(paths: int, width: float, target: float) -> str:
         f"  stopped at --max-paths {paths:,}: widest half-width {100 * width:.2f} pts, "
         f"above the target {100 * target:.2f}"
     )
+
+
+def scheduler_option(f):
+    """--scheduler: run the blocks on a dask.distributed cluster (optional extra bubblesim[dask])."""
+
+    @click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run the blocks on a dask.distributed cluster: its scheduler address "
+        "(tcp://host:8786), or 'local' for a local cluster of --workers processes. "
+        "Needs bubblesim[dask]; the numbers are the same as a local run's.",
+    )
+    @functools.wraps(f)
+    def wrapper(*args, scheduler=None, **kwargs):
+        from ..engine.simulate import use_scheduler
+
+        with use_scheduler(scheduler):
+            return f(*args, **kwargs)
+
+    return wrapper

@@ -23,13 +23,14 @@ from .base import (
     output_options,
     simulation_options,
 )
-from .precision import precision_note, precision_options, precision_summary
+from .precision import precision_note, precision_options, precision_summary, scheduler_option
 
 
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @simulation_options
 @precision_options
+@scheduler_option
 @output_options
 def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Simulate SCENARIO and write its odds, quantiles and fan charts.
@@ -47,6 +48,7 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
       bubblesim run scenarios/deepseek_shock.toml -n 50000 -s 42 -o outputs/ds
       bubblesim run scenarios/baseline.toml --out outputs/baseline --force
       bubblesim run scenarios/baseline.toml --target-ci 0.002
+      bubblesim run scenarios/baseline.toml -n 1000000 --scheduler tcp://10.0.0.5:8786
     """
     sc = load(scenario).with_overrides(paths=paths, seed=seed)
     target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
@@ -79,6 +81,7 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
 @click.argument("items", nargs=-1, required=True, metavar="DIR_OR_GLOB...")
 @simulation_options
 @precision_options
+@scheduler_option
 @output_options
 def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run every scenario file found in folders, files or glob patterns.

@@ -6,6 +6,7 @@ A block's numbers depend only on the seed and the block index (see :mod:`bubbles
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,8 @@ __all__ = [
     "INDICES",
     "model_inputs",
     "NumericalError",
+    "use_scheduler",
+    "ClusterError",
 ]
 
 #: Per-step states are kept (float64) for quantiles; runs needing more than this are refused.
@@ -53,6 +56,10 @@ def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
         regime=scenario.values["market.regime"],
     )
     return params, schedules, shocks, scenario.dt, options
+
+
+class ClusterError(RuntimeError):
+    """A dask.distributed cluster that cannot be used (not installed, not reachable). One line."""
 
 
 class NumericalError(ScenarioError):
@@ -97,6 +104,49 @@ def _run_block(args: tuple) -> tuple:
         states,
         {name: params[name] for name in sorted(varied)},
     )
+
+
+#: The scheduler every run uses while :func:`use_scheduler` is active (None: this machine).
+_AMBIENT_SCHEDULER: list[str | None] = [None]
+
+
+@contextlib.contextmanager
+def use_scheduler(scheduler: str | None):
+    """Within the block, every run without its own ``scheduler`` uses this one (the CLI's
+    ``--scheduler``: a command's runs, its no-bubble twin and precision rounds all go there)."""
+    _AMBIENT_SCHEDULER.append(scheduler)
+    try:
+        yield
+    finally:
+        _AMBIENT_SCHEDULER.pop()
+
+
+def _run_on_cluster(scheduler: str, jobs: list, workers: int):
+    """Run the blocks on dask.distributed and yield them as they finish (any order)."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise ClusterError(
+            "--scheduler needs dask.distributed: pip install 'bubblesim[dask]'"
+        ) from None
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)  # fmt: skip
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=10)
+    except OSError as exc:
+        raise ClusterError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    try:
+        futures = client.map(_run_block, jobs, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 @dataclass
@@ -144,12 +194,15 @@ def simulate_paths(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     overrides: dict[str, np.ndarray] | None = None,
+    scheduler: str | None = None,
 ) -> SimulatedPaths:
     """Simulate a scenario's paths in blocks and keep their states and per-path summaries.
 
     The parameters are those of :func:`bubblesim.simulate`, which is this run wrapped in a
     :class:`bubblesim.SimulationResult` (estimates and tables added). ``overrides`` maps scalar
-    inputs (``"section.key"``) to one value per path, replacing their draws.
+    inputs (``"section.key"``) to one value per path, replacing their draws. ``scheduler`` runs
+    the same blocks on a dask.distributed cluster (its address, or ``"local"`` for a local one):
+    a block's numbers depend only on the seed and its index, so the results are identical.
     """
     scenario = scenario.with_overrides(paths=paths, seed=seed)
     n = scenario.paths
@@ -179,7 +232,11 @@ def simulate_paths(
         if progress is not None:
             progress(done, n)
 
-    if workers == 1 or len(jobs) == 1:
+    scheduler = scheduler if scheduler is not None else _AMBIENT_SCHEDULER[-1]
+    if scheduler is not None:
+        for item in _run_on_cluster(scheduler, jobs, workers):
+            collect(item)
+    elif workers == 1 or len(jobs) == 1:
         for job in jobs:
             collect(_run_block(job))
     else:
