@@ -9,6 +9,7 @@ settings is measured path by path (a paired interval), not swamped by Monte Carl
 from __future__ import annotations
 
 import difflib
+import importlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from ..engine.reductions import INDICES, max_drawdown
+from ..engine.reductions import INDICES, running_drawdown
 from ..scenario import Scenario
 from ..scenario.distributions import Distribution
 from ..scenario.load import scalar_parameter
@@ -76,14 +77,12 @@ class Metric:
     def hits_by(self, result: SimulationResult, ends: Sequence[int]) -> np.ndarray:
         """Per end step and path: did the event happen by that step? Shape ``(len(ends), paths)``."""
         levels = result.states[INDICES[self.index]]
-        out = np.empty((len(ends), levels.shape[1]), dtype=bool)
-        for j, end in enumerate(ends):
-            window = levels[: end + 1]
-            if self.kind == "drawdown":
-                out[j] = max_drawdown(window, axis=0) >= self.threshold
-            else:
-                out[j] = 1.0 - window.min(axis=0) / window[0] >= self.threshold
-        return out
+        if self.kind == "drawdown":
+            depth = running_drawdown(levels, axis=0)
+        else:
+            depth = 1.0 - levels / levels[0]
+        deepest_so_far = np.maximum.accumulate(depth, axis=0)
+        return deepest_so_far[list(ends)] >= self.threshold
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
@@ -244,15 +243,19 @@ def tornado(
     )
 
 
-def sobol_indices(problem: dict, y: np.ndarray, seed: int, resamples: int = 200) -> dict:
-    """First-order and total Sobol indices with bootstrap 95% intervals (SALib)."""
+def _salib(module: str):
+    """``SALib.<module>``, or a one-line error naming the optional extra."""
     try:
-        from SALib.analyze import sobol as sobol_analyze
+        return importlib.import_module(f"SALib.{module}")
     except ImportError:  # pragma: no cover - depends on the extra
         raise MetricError(
             "the sobol method needs SALib: pip install 'bubblesim[sensitivity]'"
         ) from None
-    return sobol_analyze.analyze(
+
+
+def sobol_indices(problem: dict, y: np.ndarray, seed: int, resamples: int = 200) -> dict:
+    """First-order and total Sobol indices with bootstrap 95% intervals (SALib)."""
+    return _salib("analyze.sobol").analyze(
         problem, np.asarray(y, dtype=float), calc_second_order=False,
         num_resamples=resamples, conf_level=0.95, seed=seed,
     )  # fmt: skip
@@ -260,13 +263,7 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int, resamples: int = 200)
 
 def sobol_design(problem: dict, base_samples: int, seed: int) -> np.ndarray:
     """Saltelli's design (Sobol sequence, scrambled): ``base_samples x (D + 2)`` rows in [0, 1]^D."""
-    try:
-        from SALib.sample import sobol as sobol_sample
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise MetricError(
-            "the sobol method needs SALib: pip install 'bubblesim[sensitivity]'"
-        ) from None
-    return sobol_sample.sample(
+    return _salib("sample.sobol").sample(
         problem, base_samples, calc_second_order=False, scramble=True, seed=seed
     )
 

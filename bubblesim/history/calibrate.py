@@ -77,6 +77,16 @@ def _hessian(f, x: np.ndarray) -> np.ndarray:
     return H
 
 
+def standard_errors(neg_loglik, theta: np.ndarray) -> np.ndarray:
+    """Standard errors from the inverse of the numerical Hessian of the negative log-likelihood
+    at the optimum ``theta`` (NaN when the Hessian is singular; 0 where a variance is negative)."""
+    try:
+        cov = np.linalg.inv(_hessian(neg_loglik, theta))
+    except np.linalg.LinAlgError:
+        return np.full(len(theta), np.nan)
+    return np.sqrt(np.clip(np.diag(cov), 0, None))
+
+
 @dataclass(frozen=True)
 class MertonFit:
     """Fitted parameters (annualised), their standard errors and the fit's log-likelihoods."""
@@ -131,11 +141,7 @@ def fit_merton(prices: pd.Series, frequency: str | None = None) -> MertonFit:
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
             best = res
     theta = best.x
-    try:
-        cov = np.linalg.inv(_hessian(neg, theta))
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        se = np.full(len(theta), np.nan)
+    se = standard_errors(neg, theta)
     return MertonFit(
         params=dict(zip(NAMES, map(float, theta), strict=True)),
         std_errors=dict(zip(NAMES, map(float, se), strict=True)),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from .calibrate import _hessian
+from .calibrate import standard_errors
 
 __all__ = [
     "RegimeFit",
@@ -125,11 +125,7 @@ def fit_regime(r: np.ndarray, dt: float) -> RegimeFit:
     theta = np.array(unpack(best.x))
     if theta[1] > theta[3]:  # label the quieter regime calm
         theta = theta[[2, 3, 0, 1, 5, 4]]
-    try:
-        cov = np.linalg.inv(_hessian(lambda x: -hamilton_loglik(x, r), theta))
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        se = np.full(len(theta), np.nan)
+    se = standard_errors(lambda x: -hamilton_loglik(x, r), theta)
     return RegimeFit(
         params=dict(zip(REGIME_NAMES, map(float, theta), strict=True)),
         std_errors=dict(zip(REGIME_NAMES, map(float, se), strict=True)),

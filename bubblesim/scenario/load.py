@@ -141,13 +141,7 @@ class Scenario:
         corr = tuple(tuple(self.correlation_matrix[i][j] for j in keep) for i in keep)
         if len(corr_vars) < 2:
             corr_vars, corr = (), ()
-        resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
-        if corr_vars:
-            resolved["correlations"] = {
-                "variables": list(corr_vars),
-                "matrix": [list(r) for r in corr],
-            }
-        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+        resolved, digest = _resolve(values, corr_vars, corr)
         return dataclasses.replace(
             self,
             values=values,
@@ -564,6 +558,17 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _resolve(values: dict, corr_vars: tuple, corr_matrix: tuple) -> tuple[dict, str]:
+    """The resolved scenario as plain JSON-able data, and its sha256 (the scenario's identity)."""
+    resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
+    if corr_vars:
+        resolved["correlations"] = {
+            "variables": list(corr_vars),
+            "matrix": [list(r) for r in corr_matrix],
+        }
+    return resolved, hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+
+
 def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
     """Validate a parsed scenario (as from ``tomllib``) and fill in the defaults.
 
@@ -622,13 +627,7 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
             sources["correlations"] = raw["correlations"]["source"]
     name = values["scenario.name"] or (Path(file).stem if file else "scenario")
     values["scenario.name"] = name
-    resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
-    if corr_vars:
-        resolved["correlations"] = {
-            "variables": list(corr_vars),
-            "matrix": [list(r) for r in corr_matrix],
-        }
-    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+    resolved, digest = _resolve(values, corr_vars, corr_matrix)
     return Scenario(
         name=name,
         description=values["scenario.description"],
