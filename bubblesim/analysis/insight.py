@@ -74,15 +74,35 @@ class Metric:
         """Per path: did the event happen within the horizon?"""
         return self.hits_by(result, [result.scenario.n_steps])[0]
 
+    @property
+    def recorded(self) -> dict[str, list[float]]:
+        """The ``thresholds`` a run needs to record this metric per path (see :func:`simulate`)."""
+        return {self.index: [self.threshold]}
+
     def hits_by(self, result: SimulationResult, ends: Sequence[int]) -> np.ndarray:
-        """Per end step and path: did the event happen by that step? Shape ``(len(ends), paths)``."""
+        """Per end step and path: did the event happen by that step? Shape ``(len(ends), paths)``.
+
+        Read from the run's first crossings of the threshold, so the run must have recorded it
+        (``simulate(..., thresholds=metric.recorded)``) unless it kept every full path.
+        """
+        known = result.thresholds.get(self.index) or result.scenario.thresholds_for(self.index)
+        ends = np.asarray(list(ends))[:, None]
+        if self.threshold in known:
+            j = list(known).index(self.threshold)
+            first = result.reductions[f"{self.index}.first_{self.kind}.{j}"]
+            return (first >= 0) & (first <= ends)
+        if result.kept_paths < result.paths:
+            raise MetricError(
+                f"metric {self.name}: the run recorded {self.index} thresholds "
+                f"{', '.join(f'{t:g}' for t in known)}; simulate with thresholds=metric.recorded"
+            )
         levels = result.states[INDICES[self.index]]
         if self.kind == "drawdown":
             depth = running_drawdown(levels, axis=0)
         else:
             depth = 1.0 - levels / levels[0]
         deepest_so_far = np.maximum.accumulate(depth, axis=0)
-        return deepest_so_far[list(ends)] >= self.threshold
+        return deepest_so_far[ends[:, 0]] >= self.threshold
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
@@ -212,13 +232,13 @@ def tornado(
         )
     years, ends = _year_ends(scenario)
     total = 1 + 2 * len(moves)
-    base = _run(scenario, {}, paths, seed, workers)
+    base = _run(scenario, {}, paths, seed, workers, thresholds=metric.recorded)
     if progress:
         progress(1, total, "scenario as written")
     rows, by_year = [], {}
     for i, (name, (kind, lo, hi)) in enumerate(moves.items()):
-        r_lo = _run(scenario, {name: lo}, paths, seed, workers)
-        r_hi = _run(scenario, {name: hi}, paths, seed, workers)
+        r_lo = _run(scenario, {name: lo}, paths, seed, workers, thresholds=metric.recorded)
+        r_hi = _run(scenario, {name: hi}, paths, seed, workers, thresholds=metric.recorded)
         if progress:
             progress(2 + 2 * i + 1, total, name)
         h_lo, h_hi = metric.hits_by(r_lo, ends), metric.hits_by(r_hi, ends)
@@ -304,7 +324,10 @@ def sobol(
             name: scenario.values[name].sample(special.ndtri(grouped[:, m, j]))
             for j, name in enumerate(names)
         }
-        result = simulate(scenario, paths=n, seed=seed, workers=workers, overrides=overrides)
+        result = simulate(
+            scenario, paths=n, seed=seed, workers=workers, overrides=overrides,
+            thresholds=metric.recorded,
+        )  # fmt: skip
         hits[:, m :: d + 2] = metric.hits_by(result, ends)
         if progress:
             progress(m + 1, d + 2, f"matrix {m + 1} of {d + 2} ({n:,} paths)")
@@ -359,7 +382,8 @@ def sweep(
               np.array(np.meshgrid(*[v for _, v in axes], indexing="ij")).reshape(len(axes), -1).T]  # fmt: skip
     rows = []
     for i, point in enumerate(points):
-        r = _run(scenario, {k: float(v) for k, v in point.items()}, paths, seed, workers)
+        changes = {k: float(v) for k, v in point.items()}
+        r = _run(scenario, changes, paths, seed, workers, thresholds=metric.recorded)
         hits = metric.hits(r)
         lo, hi = wilson_interval(int(hits.sum()), hits.size)
         rows.append({**point, "probability": float(hits.mean()), "ci_low": lo, "ci_high": hi})
@@ -407,7 +431,8 @@ def solve(
 
     def prob(v: float) -> float:
         if v not in cache:
-            cache[v] = float(metric.hits(_run(scenario, {key: v}, paths, seed, workers)).mean())
+            run = _run(scenario, {key: v}, paths, seed, workers, thresholds=metric.recorded)
+            cache[v] = float(metric.hits(run).mean())
             if progress:
                 progress(len(cache), 0, f"{key}={v:.6g}: {cache[v]:.1%}")
         return cache[v]

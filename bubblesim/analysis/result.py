@@ -6,7 +6,7 @@ what it returns in a :class:`SimulationResult`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -39,11 +39,13 @@ class SimulationResult(SimulatedPaths):
 
     Attributes
     ----------
-    states : dict
-        State variable -> float64 array of shape ``(n_steps + 1, paths)`` (time-major).
     reductions : dict
         Per-path summaries, e.g. ``"ai.max_drawdown"`` (fractions) and
         ``"market.first_drawdown.0"`` (grid index of the first drawdown past threshold 0, -1 if none).
+    sketch : StepSketch
+        Per-step distributions of every state variable (:meth:`quantiles` reads them).
+    states : dict
+        The first ``keep_paths`` full paths (time-major), for plotting or inspection.
     """
 
     _metrics: list[dict] | None = field(default=None, repr=False)
@@ -60,7 +62,7 @@ class SimulationResult(SimulatedPaths):
 
     # ------------------------------------------------------------------ basic facts
     def _threshold_number(self, index: str, threshold: float) -> int:
-        reported = self.scenario.thresholds_for(index)
+        reported = self.thresholds.get(index) or self.scenario.thresholds_for(index)
         if threshold not in reported:
             raise KeyError(
                 f"{index} drawdowns are reported at {', '.join(f'{t:g}' for t in reported)},"
@@ -176,24 +178,24 @@ class SimulationResult(SimulatedPaths):
 
     def quantiles(self, variable: str, qs: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
         """Per-date quantiles of a state variable: rows are dates, columns the quantiles."""
-        if variable not in self.states:
-            raise KeyError(
-                f"unknown variable {variable!r}; expected one of {', '.join(self.states)}"
-            )
+        names = self.sketch.layout.names
+        if variable not in names:
+            raise KeyError(f"unknown variable {variable!r}; expected one of {', '.join(names)}")
         key = (variable, tuple(qs))
         if key not in self._quantiles:  # tables and figures ask for the same quantiles
-            self._quantiles[key] = np.quantile(self.states[variable], qs, axis=1).T
+            self._quantiles[key] = self.sketch.quantiles(variable, qs)
         values = self._quantiles[key]
+        dates = np.asarray(self.dates)[self.sketch.layout.points]
         return pd.DataFrame(
             values,
-            index=pd.DatetimeIndex(pd.to_datetime(self.dates), name="date"),
+            index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"),
             columns=list(qs),
         )
 
     def quantile_table(self) -> pd.DataFrame:
         """All per-step quantiles in long form: ``variable, date, quantile, value``."""
         frames = []
-        for var in self.states:
+        for var in self.sketch.layout.names:
             q = self.quantiles(var)
             long = q.reset_index().melt(id_vars="date", var_name="quantile", value_name="value")
             long.insert(0, "variable", var)
@@ -212,6 +214,8 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     overrides: dict[str, np.ndarray] | None = None,
     scheduler: str | None = None,
+    keep_paths: int = 0,
+    thresholds: dict[str, Sequence[float]] | None = None,
 ) -> SimulationResult:
     """Simulate a scenario.
 
@@ -231,6 +235,13 @@ def simulate(
     scheduler : str, optional
         A dask.distributed scheduler address, or ``"local"`` for a local cluster of ``workers``
         processes; the numbers are the same as a local run's.
+    keep_paths : int
+        Keep the first ``keep_paths`` full paths in ``result.states`` (for plotting or
+        inspection). A run otherwise keeps only reductions, so its memory does not grow with its
+        per-step states.
+    thresholds : dict, optional
+        Index (``"ai"``, ``"market"``) -> drawdown thresholds to record per path besides the
+        scenario's own (e.g. a metric's), readable with :meth:`SimulationResult.hits`.
 
     Returns
     -------
@@ -244,6 +255,8 @@ def simulate(
         progress=progress,
         overrides=overrides,
         scheduler=scheduler,
+        keep_paths=keep_paths,
+        thresholds=thresholds,
     )
     return SimulationResult.from_paths(simulated)
 
@@ -261,4 +274,11 @@ def no_bubble_twin(
 
     sc = result.scenario
     quiet = dataclasses.replace(sc, values={**sc.values, "market.feedback": False})
-    return simulate(quiet, paths=result.paths, seed=result.seed, workers=workers, progress=progress)
+    return simulate(
+        quiet,
+        paths=result.paths,
+        seed=result.seed,
+        workers=workers,
+        progress=progress,
+        thresholds=result.thresholds,
+    )

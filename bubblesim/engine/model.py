@@ -19,6 +19,7 @@ from .shocks import Shocks
 __all__ = [
     "ModelOptions",
     "run_model",
+    "run_model_into",
     "poisson_from_uniform",
     "price_shock_median",
     "STATE_VARIABLES",
@@ -176,12 +177,15 @@ def _mixture_median(lam_a, a, lam_c, c, s):
     return median
 
 
-def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+def poisson_from_uniform(
+    u: np.ndarray, mean: np.ndarray, p0: np.ndarray | None = None
+) -> np.ndarray:
     """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
 
     Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path. Means up
-    to :data:`POISSON_SUM_LIMIT` sum the pmf term by term (fast, the usual case); larger means use
-    ``scipy.stats.poisson.ppf``, which is exact too.
+    to :data:`POISSON_SUM_LIMIT` sum the pmf term by term; larger means use
+    ``scipy.stats.poisson.ppf``, which is exact too. The means here are mostly far below 1, so
+    nearly every count is 0: only the paths with ``u > exp(-mean)`` go on to the next term.
 
     Parameters
     ----------
@@ -189,26 +193,39 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         Uniforms in (0, 1).
     mean : ndarray
         Poisson means (broadcast with ``u``), >= 0.
+    p0 : ndarray, optional
+        ``exp(-mean)`` if the caller already has it (a mean constant in time).
     """
     u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
     large = mean > POISSON_SUM_LIMIT
-    small_mean = np.where(large, 0.0, mean)
-    pmf = np.exp(-small_mean)
-    cdf = pmf.copy()
-    count = np.zeros(u.shape)
-    k = 0
-    while True:
-        above = (u > cdf) & ~large
-        if not above.any():
-            break
-        k += 1
-        count += above
-        pmf = pmf * small_mean / k
-        cdf = cdf + pmf
-        if k > 4 * POISSON_SUM_LIMIT + 100:  # cdf stuck just below u by rounding
-            break
-    if large.any():
-        count[large] = stats.poisson.ppf(u[large], mean[large])
+    any_large = bool(large.any())
+    full_mean = mean
+    if any_large:
+        mean = np.where(large, 0.0, mean)
+        p0 = None
+    pmf0 = np.exp(-mean) if p0 is None else np.broadcast_to(p0, u.shape)
+    above = u > pmf0
+    if any_large:
+        above &= ~large
+    count = above.astype(float)
+    rest = np.flatnonzero(above)
+    if rest.size:  # the few paths with an event: the next terms of the CDF, on them only
+        uu, mm = u.ravel()[rest], mean.ravel()[rest]
+        pmf = pmf0.ravel()[rest]
+        cdf = pmf.copy()
+        n = np.ones(rest.size)
+        k = 0
+        while True:
+            k += 1
+            pmf = pmf * mm / k
+            cdf = cdf + pmf
+            more = uu > cdf
+            if not more.any() or k > 4 * POISSON_SUM_LIMIT + 100:  # or stuck below u by rounding
+                break
+            n += more
+        count.ravel()[rest] = n
+    if any_large:
+        count[large] = stats.poisson.ppf(u[large], full_mean[large])
     return count
 
 
@@ -241,9 +258,32 @@ def run_model(
         (time-major: row ``k`` is grid point ``k``).
     """
     n_paths, n_steps = shocks.ai.shape
+    steps = {f.name: np.ascontiguousarray(getattr(shocks, f.name).T) for f in fields(shocks)}
+    out = {name: np.empty((n_steps + 1, n_paths)) for name in STATE_VARIABLES}
+    run_model_into(params, schedules, steps, dt, options, out)
+    return out
+
+
+def run_model_into(
+    params: Mapping[str, np.ndarray],
+    schedules: Mapping[str, np.ndarray],
+    steps: Mapping[str, np.ndarray],
+    dt: float,
+    options: ModelOptions,
+    out: Mapping[str, np.ndarray],
+) -> None:
+    """:func:`run_model` on shocks already in the loop's layout, writing into ``out``.
+
+    ``steps`` maps each shock kind to a time-major array ``(n_steps, n_paths)``; ``out`` maps every
+    state variable to a preallocated ``(n_steps + 1, n_paths)`` array (reused across blocks by the
+    engine). ``params`` may carry ``"price.shock_median"``, the per-path result of
+    :func:`price_shock_median`, so a caller stepping several blocks as one array solves it per block.
+    """
+    n_steps, n_paths = steps["ai"].shape
     sqdt = np.sqrt(dt)
-    fb = 1.0 if options.feedback else 0.0
-    comp = 1.0 if (options.feedback and options.bubble_compensation) else 0.0
+    fb = options.feedback
+    comp = options.feedback and options.bubble_compensation
+    cahn = options.required_revenue_rule == "cahn"
     p = params
 
     # demand
@@ -255,6 +295,7 @@ def run_model(
     ou_sd = np.sqrt(
         np.where(theta > 0, -np.expm1(-2 * theta * dt) / (2 * np.where(theta > 0, theta, 1.0)), dt)
     )
+    growth_noise = s_g * ou_sd
     lam_eff = p["gpu_demand.efficiency_shock_rate"]
     ln_gain = np.log(p["gpu_demand.efficiency_gain"])
     jevons = p["gpu_demand.jevons"]
@@ -268,11 +309,24 @@ def run_model(
     revenue0 = p["llm_price.initial_revenue"]
     eff_price = -passthrough * ln_gain  # log price move of one efficiency shock
     # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
-    price_trend = -ln_decay - price_shock_median(lam_pw, ln_pw, lam_eff, eff_price, s_p)
+    median = p.get("price.shock_median")
+    if median is None:
+        median = price_shock_median(lam_pw, ln_pw, lam_eff, eff_price, s_p)
+    price_trend = -ln_decay - median
     # expected log price change per year (trend plus the jumps' mean)
     price_mean = price_trend + lam_pw * ln_pw + lam_eff * eff_price
     # compute demand moved by one efficiency shock: eta cut net of Jevons, plus price response
     eff_compute = (-(1.0 - jevons) + elasticity * passthrough) * ln_gain
+    eff_cut = -(1.0 - jevons) * ln_gain
+    one_minus_e = 1.0 - elasticity
+    trend_dt = price_trend * dt
+    price_noise = s_p * sqdt
+    usage_noise = s_q * sqdt
+    price_mean_dt = price_mean * dt
+    lam_eff_dt = lam_eff * dt
+    # event means constant in time: their P(no event) once, not every step
+    eff_none = np.exp(-lam_eff_dt)
+    pw_none = np.exp(-(lam_pw * dt))
     # capex
     plan_scale = p["capex.plan_scale"]
     life = p["capex.useful_life"]
@@ -283,6 +337,8 @@ def run_model(
     c_gap = p["capex.discipline_gap"]
     c_stress = p["capex.discipline_stress"]
     decay_k = np.exp(-dt / life)
+    recovery = 1.0 / life + rate
+    stock_share = 1.0 - decay_k
     # cash
     burn_scale = p["cash_burn.burn_scale"]
     rev_share = p["cash_burn.revenue_share"]
@@ -295,12 +351,14 @@ def run_model(
     pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
     pool_cut = p["cash_burn.pool_stress_cut"]
     window_sens = p["cash_burn.window_sensitivity"]
+    round_rate_dt = -round_rate
     # market
     mu_ai = p["market.ai_drift"]
     s_ai = p["market.ai_volatility"]
     mu_rest = p["market.rest_drift"]
     s_rest = p["market.rest_volatility"]
     rho = p["market.correlation"]
+    rho_rest = np.sqrt(1.0 - rho**2)
     weight = p["market.mag7_weight"]
     contagion = p["market.contagion"]
     drag = p["market.valuation_drag"]
@@ -328,6 +386,11 @@ def run_model(
     q = p["market.hazard_bubble_power"]
     h2 = p["market.hazard_coverage"]
     h3 = p["market.hazard_stress"]
+    # the AI index's log drift and volatility per step, calm and turbulent
+    ai_drift_dt = (mu_ai - 0.5 * s_ai**2) * dt
+    ai_noise = s_ai * sqdt
+    ai_drift_dt_t = (mu_ai_t - 0.5 * s_ai_t**2) * dt
+    ai_noise_t = s_ai_t * sqdt
 
     capex_plan = schedules["capex.plan"]
     burn_plan = schedules["cash_burn.plan"]
@@ -351,94 +414,101 @@ def run_model(
     gap0 = None
     prev_cut = None
 
-    # step-major copies: one contiguous row per step is much faster than a strided column
-    sh = {f.name: np.ascontiguousarray(getattr(shocks, f.name).T) for f in fields(shocks)}
+    sh = steps
     # the regime at k = 0 is drawn from the chain's stationary distribution
-    turbulent = (sh["regime"][0] < turb_share) if markov else np.zeros(n_paths, dtype=bool)
-    out = {name: np.empty((n_steps + 1, n_paths)) for name in STATE_VARIABLES}
+    turbulent = (sh["regime"][0] < turb_share) if markov else None
+    o_ai, o_market, o_revenue = out["ai_index"], out["market"], out["ai_revenue"]
+    o_required, o_coverage, o_capex = out["required_revenue"], out["coverage"], out["capex"]
+    o_capital, o_burn, o_cash = out["capital_stock"], out["lab_burn"], out["lab_cash"]
+    o_stress, o_hazard, o_crashes = out["funding_stress"], out["crash_hazard"], out["crash_count"]
+    o_bubble, o_failed, o_pool = out["overvaluation"], out["lab_failed"], out["funding_pool"]
+    # variables read only for the record: their logs now, one exponential per block at the end
+    o_compute, o_growth, o_price = out["compute_demand"], out["demand_growth"], out["llm_price"]
+    if not markov:
+        out["market_regime"].fill(0.0)
     for k in range(n_steps + 1):
         t = k * dt
-        revenue = revenue0 * np.exp(ln_price + ln_usage)
+        o_price[k] = ln_price
+        revenue = np.exp(ln_price + ln_usage, out=o_revenue[k])
+        revenue *= revenue0
         rest = np.exp(ln_rest)
         # required revenue and coverage
-        if options.required_revenue_rule == "cahn":
+        if cahn:
             required = prev_capex / (1.0 - gross_margin)
         else:
-            required = capital * (1.0 / life + rate) / margin
-        required = np.maximum(required, 1e-9)
-        coverage = revenue / required
-        gap = np.maximum(0.0, np.log(target / coverage))
+            required = capital * recovery / margin
+        required = np.maximum(required, 1e-9, out=o_required[k])
+        coverage = np.divide(revenue, required, out=o_coverage[k])
+        gap = np.log(target / coverage)
+        np.maximum(gap, 0.0, out=gap)
         if gap0 is None:
             gap0 = gap
         # lab cash and funding stress: the burn plan assumed the labs' own revenue plan
         planned = burn_scale * burn_plan[k] + gross_margin * (revenue_plan[k] - rev_share * revenue)
         wants = planned > 0
         runway = np.where(wants, 12.0 * cash / np.where(wants, planned, 1.0), np.inf)
-        stress = np.where(
-            wants, np.where(cash <= 0, 1.0, np.clip(1.0 - runway / stress_months, 0.0, 1.0)), 0.0
-        )
+        stress = np.clip(1.0 - runway / stress_months, 0.0, 1.0)
+        stress[cash <= 0] = 1.0
+        stress[~wants] = 0.0
+        o_stress[k] = stress
         # a stressed lab cuts its burn; a lab that has run out of cash spends only what it earns
         burn = np.where(failed, np.minimum(planned, 0.0), planned * (1.0 - burn_cut * stress))
+        o_burn[k] = burn
         # crash hazard and realized capex
-        herding = h1 * np.maximum(bubble, 0.0) ** q
-        hazard = h0 + fb * (herding + h2 * gap + h3 * stress)
+        if fb:
+            herding = h1 * np.maximum(bubble, 0.0) ** q
+            hazard = h0 + (herding + h2 * gap + h3 * stress)
+        else:
+            hazard = h0 + 0.0 * bubble
+        o_hazard[k] = hazard
         capex_cut = c_gap * np.maximum(0.0, gap - gap0) + c_stress * stress  # log cut vs plan
-        capex = plan_scale * capex_plan[k] * np.exp(-capex_cut)
+        capex = np.exp(-capex_cut, out=o_capex[k])
+        capex *= plan_scale * capex_plan[k]
         # capex news is priced when it is known (same step), not one step later
-        if prev_cut is not None:
-            fundamental = fundamental - fb * beta_capex * (capex_cut - prev_cut)
+        if fb and prev_cut is not None:
+            fundamental = fundamental - beta_capex * (capex_cut - prev_cut)
         prev_cut = capex_cut
-        ai_index = INDEX_START * np.exp(fundamental + bubble - b0)
-        ai_peak = np.maximum(ai_peak, ai_index)
+        ai_index = np.exp(fundamental + bubble - b0, out=o_ai[k])
+        ai_index *= INDEX_START
+        np.maximum(ai_peak, ai_index, out=ai_peak)
 
-        out["ai_index"][k] = ai_index
-        out["market"][k] = weight * ai_index + (1.0 - weight) * rest
-        out["ai_revenue"][k] = revenue
-        out["required_revenue"][k] = required
-        out["coverage"][k] = coverage
-        out["capex"][k] = capex
-        out["capital_stock"][k] = capital
-        out["lab_burn"][k] = burn
-        out["lab_cash"][k] = cash
-        out["funding_stress"][k] = stress
-        out["compute_demand"][k] = INDEX_START * np.exp(ln_usage + ln_eff)
-        out["demand_growth"][k] = np.expm1(growth)
-        out["llm_price"][k] = INDEX_START * np.exp(ln_price)
-        out["overvaluation"][k] = bubble
-        out["crash_hazard"][k] = hazard
-        out["crash_count"][k] = crashes
-        out["lab_failed"][k] = failed
-        out["funding_pool"][k] = pool
-        out["market_regime"][k] = turbulent
+        np.add(weight * ai_index, (1.0 - weight) * rest, out=o_market[k])
+        o_capital[k] = capital
+        o_cash[k] = cash
+        o_compute[k] = ln_usage + ln_eff
+        o_growth[k] = growth
+        o_bubble[k] = bubble
+        o_crashes[k] = crashes
+        o_failed[k] = failed
+        o_pool[k] = pool
+        if markov:
+            out["market_regime"][k] = turbulent
         if k == n_steps:
             break
 
         # --- advance from k to k + 1
-        n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff * dt)
-        n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt)
-        d_ln_price = (
-            price_trend * dt + s_p * sqdt * sh["price"][k] + ln_pw * n_pw + eff_price * n_eff
-        )
-        d_ln_usage = growth * dt - elasticity * d_ln_price + s_q * sqdt * sh["usage"][k]
+        n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff_dt, eff_none)
+        n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt, pw_none)
+        z_usage = usage_noise * sh["usage"][k]
+        d_ln_price = trend_dt + price_noise * sh["price"][k] + ln_pw * n_pw + eff_price * n_eff
+        d_ln_usage = growth * dt - elasticity * d_ln_price + z_usage
         # revenue surprise against what the model itself expects given the state (mean zero)
-        revenue_surprise = (1.0 - elasticity) * (d_ln_price - price_mean * dt) + s_q * sqdt * sh[
-            "usage"
-        ][k]
+        revenue_surprise = one_minus_e * (d_ln_price - price_mean_dt) + z_usage
         # compute needed per unit of capability: cut by the gain, less what Jevons wins back
-        d_ln_eff = -(1.0 - jevons) * ln_gain * n_eff
-        compute_surprise = eff_compute * (n_eff - lam_eff * dt)
+        d_ln_eff = eff_cut * n_eff
+        compute_surprise = eff_compute * (n_eff - lam_eff_dt)
         # exact Ornstein-Uhlenbeck transition (stable for any theta * dt)
-        growth = g_long + (growth - g_long) * ou_decay + s_g * ou_sd * sh["demand_growth"][k]
+        growth = g_long + (growth - g_long) * ou_decay + growth_noise * sh["demand_growth"][k]
         ln_price = ln_price + d_ln_price
         ln_usage = ln_usage + d_ln_usage
         ln_eff = ln_eff + d_ln_eff
 
-        capital = capital * decay_k + capex * life * (1.0 - decay_k)
+        capital = capital * decay_k + capex * life * stock_share
 
         drawdown_ai = 1.0 - ai_index / ai_peak
         window = np.exp(-window_sens * drawdown_ai)
         seeking = wants & ~failed & (runway < raise_months)
-        closes = seeking & (sh["funding"][k] < -np.expm1(-round_rate * window * dt))
+        closes = seeking & (sh["funding"][k] < -np.expm1(round_rate_dt * window * dt))
         raised = np.where(closes, np.minimum(round_years * planned, pool), 0.0)
         # the pool refills over the year, slower under stress; what it holds shrinks with the window
         pool = np.minimum(
@@ -454,33 +524,35 @@ def run_model(
         n_crash = poisson_from_uniform(sh["crash"][k], hazard * dt)
         jump = n_crash * jump_mean + np.sqrt(n_crash) * jump_sd * sh["crash_size"][k]
         crashes = crashes + n_crash
-        bubble = (
-            bubble
-            + (comp * kappa_bar * herding - fb * drag * bubble) * dt
-            + jump
-            + fb * ln_failure * fails
-        )
-        if markov:
-            m_ai, v_ai = np.where(turbulent, mu_ai_t, mu_ai), np.where(turbulent, s_ai_t, s_ai)
-            m_rest = np.where(turbulent, mu_rest_t, mu_rest)
-            v_rest = np.where(turbulent, s_rest_t, s_rest)
+        if fb:
+            drift = (kappa_bar * herding - drag * bubble) if comp else (0.0 - drag * bubble)
+            bubble = bubble + drift * dt + jump + ln_failure * fails
         else:
-            m_ai, v_ai, m_rest, v_rest = mu_ai, s_ai, mu_rest, s_rest
-        fundamental = (
-            fundamental
-            + (m_ai - 0.5 * v_ai**2) * dt
-            + v_ai * sqdt * sh["ai"][k]
-            + fb * beta_rev * revenue_surprise
-            + fb * beta_compute * compute_surprise
-        )
+            bubble = bubble + 0.0 * dt + jump
+        if markov:
+            tb = turbulent
+            drift_ai = np.where(tb, ai_drift_dt_t, ai_drift_dt)
+            noise_ai = np.where(tb, ai_noise_t, ai_noise)
+            m_rest = np.where(tb, mu_rest_t, mu_rest)
+            v_rest = np.where(tb, s_rest_t, s_rest)
+        else:
+            drift_ai, noise_ai, m_rest, v_rest = ai_drift_dt, ai_noise, mu_rest, s_rest
+        fundamental = fundamental + drift_ai + noise_ai * sh["ai"][k]
+        if fb:
+            fundamental = fundamental + beta_rev * revenue_surprise + beta_compute * compute_surprise
         rest_valuation = rest_b0 * np.exp(-drag * t)
         ln_rest = (
             ln_rest
             + (m_rest - drag * rest_valuation + kappa_rest * hazard - 0.5 * v_rest**2) * dt
-            + v_rest * sqdt * (rho * sh["ai"][k] + np.sqrt(1.0 - rho**2) * sh["rest"][k])
+            + v_rest * sqdt * (rho * sh["ai"][k] + rho_rest * sh["rest"][k])
             + contagion * jump
         )
         if markov and k + 1 < n_steps:  # the regime for the next step
             u = sh["regime"][k + 1]
             turbulent = np.where(turbulent, u >= leave_turb, u < leave_calm)
-    return out
+    # the record-only variables, from their logs, once for the whole block
+    np.exp(o_price, out=o_price)
+    o_price *= INDEX_START
+    np.exp(o_compute, out=o_compute)
+    o_compute *= INDEX_START
+    np.expm1(o_growth, out=o_growth)

@@ -42,6 +42,14 @@ def first_crossing(series: np.ndarray, threshold: float, axis: int = -1) -> np.n
     return np.where(reached.any(axis=axis), idx, -1)
 
 
+def crossing_dtype(n_points: int) -> np.dtype:
+    """The smallest signed integer type that holds a grid index (and -1)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_points <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
 def path_summaries(
     states: Mapping[str, np.ndarray], thresholds: Mapping[str, Sequence[float]]
 ) -> dict[str, np.ndarray]:
@@ -57,19 +65,26 @@ def path_summaries(
     Returns
     -------
     dict
-        ``"<index>.max_drawdown"`` and ``"<index>.min_level"`` (fractions of the start), and for
-        threshold number ``j`` of that index ``"<index>.first_drawdown.<j>"`` (grid index of the first drawdown
-        from the running peak past it) and ``"<index>.first_fall.<j>"`` (first fall below the
-        start past it), -1 where never; each of shape ``(n_paths,)``.
+        ``"<index>.max_drawdown"`` (fraction, float64), and for threshold number ``j`` of that
+        index ``"<index>.first_drawdown.<j>"`` (grid index of the first drawdown from the running
+        peak past it) and ``"<index>.first_fall.<j>"`` (first fall below the start past it), -1
+        where never, in the smallest integer type that holds the grid (:func:`crossing_dtype`);
+        each of shape ``(n_paths,)``. The deepest fall so far never shrinks, so the first date
+        past a threshold is the number of dates before it reaches the threshold.
     """
     reductions: dict[str, np.ndarray] = {}
     for key, var in INDICES.items():
         levels = states[var]  # (n_points, n_paths)
-        dd = running_drawdown(levels, axis=0)
-        relative_fall = 1.0 - levels / levels[0]
-        reductions[f"{key}.max_drawdown"] = dd.max(axis=0)
-        reductions[f"{key}.min_level"] = levels.min(axis=0) / levels[0]
+        n_points = levels.shape[0]
+        dtype = crossing_dtype(n_points)
+        deepest = np.maximum.accumulate(running_drawdown(levels, axis=0), axis=0)
+        lowest = np.minimum.accumulate(levels, axis=0)
+        deepest_fall = 1.0 - lowest / levels[0]
+        reductions[f"{key}.max_drawdown"] = deepest[-1].copy()
         for j, thr in enumerate(thresholds[key]):
-            reductions[f"{key}.first_drawdown.{j}"] = first_crossing(dd, thr, axis=0)
-            reductions[f"{key}.first_fall.{j}"] = first_crossing(relative_fall, thr, axis=0)
+            for kind, depth in (("drawdown", deepest), ("fall", deepest_fall)):
+                before = np.count_nonzero(depth < thr, axis=0)
+                reductions[f"{key}.first_{kind}.{j}"] = np.where(
+                    before < n_points, before, -1
+                ).astype(dtype)
     return reductions

@@ -16,10 +16,20 @@ from ..scenario.distributions import apply_copula, copula_factor, rank_to_normal
 from ..scenario.schema import PARAMETERS
 from .rng import stream
 
-__all__ = ["Shocks", "draw_shocks", "draw_parameters", "schedule"]
+__all__ = [
+    "Shocks",
+    "draw_shocks",
+    "draw_shocks_into",
+    "block_streams",
+    "fill_shocks",
+    "draw_parameters",
+    "schedule",
+    "SHOCK_KINDS",
+]
 
 NORMAL_SHOCKS = ("demand_growth", "price", "usage", "ai", "rest", "crash_size")
 UNIFORM_SHOCKS = ("efficiency", "price_war", "crash", "funding", "regime")
+SHOCK_KINDS = NORMAL_SHOCKS + UNIFORM_SHOCKS
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,37 @@ def draw_shocks(seed: int, block: int, n_paths: int, n_steps: int) -> Shocks:
         # (0, 1) open interval: 1 - U of numpy's [0, 1)
         arrays[name] = 1.0 - stream(seed, block, "shock:" + name).random((n_paths, n_steps))
     return Shocks(**arrays)
+
+
+def block_streams(seed: int, block: int) -> dict[str, np.random.Generator]:
+    """The shock streams of one block, to be drawn from in successive pieces of paths (the
+    streams fill path by path, so drawing ``m`` then ``k`` paths gives what ``m + k`` would)."""
+    return {name: stream(seed, block, "shock:" + name) for name in SHOCK_KINDS}
+
+
+def fill_shocks(
+    streams: dict[str, np.random.Generator], n_paths: int, n_steps: int, out: dict, cols: slice
+) -> None:
+    """Draw the next ``n_paths`` paths of each stream into ``out[name][:, cols]``, time-major."""
+    for name in NORMAL_SHOCKS:
+        out[name][:, cols] = streams[name].standard_normal((n_paths, n_steps)).T
+    for name in UNIFORM_SHOCKS:
+        np.subtract(1.0, streams[name].random((n_paths, n_steps)).T, out=out[name][:, cols])
+
+
+def draw_shocks_into(
+    seed: int, block_sizes: list[tuple[int, int]], n_steps: int, out: dict[str, np.ndarray]
+) -> None:
+    """The shocks of several blocks, side by side, in the model loop's time-major layout.
+
+    ``out`` maps every shock kind to an array of shape ``(n_steps, total paths)``; block ``b`` of
+    ``block_sizes`` fills the next ``size`` columns with exactly the numbers
+    :func:`draw_shocks` gives it (the same streams, drawn the same way), transposed.
+    """
+    col = 0
+    for block, size in block_sizes:
+        fill_shocks(block_streams(seed, block), size, n_steps, out, slice(col, col + size))
+        col += size
 
 
 def draw_parameters(scenario, seed: int, block: int, n_paths: int) -> dict[str, np.ndarray]:

@@ -1,39 +1,70 @@
 """Runs blocks of paths (streams -> shocks -> model -> reductions), serially or in processes.
 
 A block's numbers depend only on the seed and the block index (see :mod:`bubblesim.engine.rng`), so
-``workers`` only changes the wall-clock time, never the results.
+``workers`` only changes the wall-clock time, never the results. Paths are streamed: each chunk of
+blocks is stepped as one wide array, reduced (per-path summaries, per-step counts in a
+:class:`~bubblesim.engine.sketch.StepSketch`, the first ``keep_paths`` full paths) and dropped, so
+a run's memory does not grow with its per-step states. Workers return only these reductions.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._version import __version__
 from ..scenario import Scenario, ScenarioError
-from .model import STATE_VARIABLES, ModelOptions, run_model
+from .model import STATE_VARIABLES, ModelOptions, price_shock_median, run_model_into
 from .reductions import INDICES, path_summaries
 from .rng import BLOCK_SIZE, blocks
-from .shocks import draw_parameters, draw_shocks, schedule
+from .shocks import (
+    SHOCK_KINDS,
+    block_streams,
+    draw_parameters,
+    draw_shocks,
+    draw_shocks_into,
+    fill_shocks,
+    schedule,
+)
+from .sketch import SketchLayout, StepSketch
 
 __all__ = [
     "simulate_paths",
     "SimulatedPaths",
-    "MEMORY_LIMIT_BYTES",
     "INDICES",
     "model_inputs",
     "NumericalError",
     "use_scheduler",
     "ClusterError",
+    "CHUNK_BLOCKS",
 ]
 
-#: Per-step states are kept (float64) for quantiles; runs needing more than this are refused.
-MEMORY_LIMIT_BYTES = 10 * 1024**3
+#: Blocks stepped together as one wide array: fewer, longer NumPy calls. The unit of work, not of
+#: randomness (each block keeps its own streams), so it never changes the numbers.
+CHUNK_BLOCKS = 4
+
+
+def model_options(scenario: Scenario) -> ModelOptions:
+    return ModelOptions(
+        feedback=bool(scenario.values["market.feedback"]),
+        bubble_compensation=bool(scenario.values["market.bubble_compensation"]),
+        required_revenue_rule=scenario.values["capex.required_revenue_rule"],
+        regime=scenario.values["market.regime"],
+    )
+
+
+def _schedules(scenario: Scenario) -> dict[str, np.ndarray]:
+    start = scenario.start_year()
+    return {
+        name: schedule(scenario.values[name], start, scenario.dt, scenario.n_steps)
+        for name in ("capex.plan", "cash_burn.plan", "cash_burn.revenue_plan")
+    }
 
 
 def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
@@ -41,21 +72,9 @@ def model_inputs(scenario: Scenario, block: int, n_paths: int, seed: int):
 
     Returns ``(params, schedules, shocks, dt, options)``.
     """
-    n_steps = scenario.n_steps
     params = draw_parameters(scenario, seed, block, n_paths)
-    start = scenario.start_year()
-    schedules = {
-        name: schedule(scenario.values[name], start, scenario.dt, n_steps)
-        for name in ("capex.plan", "cash_burn.plan", "cash_burn.revenue_plan")
-    }
-    shocks = draw_shocks(seed, block, n_paths, n_steps)
-    options = ModelOptions(
-        feedback=bool(scenario.values["market.feedback"]),
-        bubble_compensation=bool(scenario.values["market.bubble_compensation"]),
-        required_revenue_rule=scenario.values["capex.required_revenue_rule"],
-        regime=scenario.values["market.regime"],
-    )
-    return params, schedules, shocks, scenario.dt, options
+    shocks = draw_shocks(seed, block, n_paths, scenario.n_steps)
+    return params, _schedules(scenario), shocks, scenario.dt, model_options(scenario)
 
 
 class ClusterError(RuntimeError):
@@ -86,24 +105,133 @@ def check_finite(scenario: Scenario, states: dict[str, np.ndarray], first_path: 
         )
 
 
-def _run_block(args: tuple) -> tuple:
-    scenario, block, n_paths, seed, overrides = args
-    params, schedules, shocks, dt, options = model_inputs(scenario, block, n_paths, seed)
-    if overrides:  # per-path values imposed on some inputs (e.g. a Sobol design)
-        first = block * BLOCK_SIZE
-        for name, values in overrides.items():
-            params[name] = np.asarray(values[first : first + n_paths], dtype=float)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        states = run_model(params, schedules, shocks, dt, options)
-    check_finite(scenario, states, first_path=block * BLOCK_SIZE)
-    varied = set(scenario.distribution_names()) | set(overrides or ())
-    return (
-        block,
-        n_paths,
-        path_summaries(states, {i: scenario.thresholds_for(i) for i in INDICES}),
-        states,
-        {name: params[name] for name in sorted(varied)},
-    )
+_LOCAL = threading.local()
+
+
+def _buffers(n_steps: int, width: int) -> tuple[dict, dict]:
+    """This thread's state and shock arrays for chunks up to ``width`` paths, reused between
+    the chunks of a run (fresh arrays of this size would cost a page fault per 4 KiB of every
+    chunk); :func:`_release_buffers` drops them."""
+    cached = getattr(_LOCAL, "buffers", None)
+    if cached is None or cached[0] != n_steps or cached[1] < width:
+        out = {name: np.empty((n_steps + 1, width)) for name in STATE_VARIABLES}
+        steps = {name: np.empty((n_steps, width)) for name in SHOCK_KINDS}
+        cached = _LOCAL.buffers = (n_steps, width, out, steps)
+    return cached[2], cached[3]
+
+
+def _release_buffers() -> None:
+    _LOCAL.buffers = None
+
+
+#: Bytes of per-step state and shock arrays one process steps at a time. Long grids step fewer
+#: paths at once (down to slices of a block), so memory depends on neither paths nor steps.
+CHUNK_BYTES = 256 * 1024**2
+
+
+def piece_width(n_steps: int) -> int:
+    """Most paths stepped together on a grid of ``n_steps`` steps (within :data:`CHUNK_BYTES`)."""
+    per_path = 8 * ((n_steps + 1) * len(STATE_VARIABLES) + n_steps * len(SHOCK_KINDS))
+    return max(1, min(CHUNK_BLOCKS * BLOCK_SIZE, CHUNK_BYTES // per_path))
+
+
+def chunks(n_paths: int, n_steps: int) -> list[list[tuple[int, int]]]:
+    """Blocks grouped into chunks: block 0 alone (it sets the sketch's layout), then up to
+    :data:`CHUNK_BLOCKS` at a time (fewer on long grids). Fixed by the path and step counts
+    alone, so every path is computed in the same chunk whatever the number of workers."""
+    per_chunk = max(1, piece_width(n_steps) // BLOCK_SIZE)
+    all_blocks = blocks(n_paths)
+    rest = all_blocks[1:]
+    return [all_blocks[:1]] + [rest[i : i + per_chunk] for i in range(0, len(rest), per_chunk)]
+
+
+def _chunk_params(scenario, chunk, seed, overrides) -> dict[str, np.ndarray]:
+    """Each block's parameter draws (and overrides), side by side; the price-shock median is
+    solved per block, so a block's numbers do not depend on the blocks beside it."""
+    parts = []
+    offset = 0
+    for block, size in chunk:
+        params = draw_parameters(scenario, seed, block, size)
+        for name, values in (overrides or {}).items():
+            params[name] = np.asarray(values[offset : offset + size], dtype=float)
+        params["price.shock_median"] = price_shock_median(
+            params["llm_price.price_war_rate"],
+            np.log1p(-params["llm_price.price_war_drop"]),
+            params["gpu_demand.efficiency_shock_rate"],
+            params["gpu_demand.price_passthrough"] * -np.log(params["gpu_demand.efficiency_gain"]),
+            params["llm_price.volatility"],
+        )
+        parts.append(params)
+        offset += size
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _pieces(scenario, chunk, seed, overrides, width):
+    """Yield ``(n, params, fill)`` for each piece of a chunk: the whole chunk when it fits in
+    ``width`` paths, else successive slices of its (single) block, drawn from the same streams."""
+    n_steps = scenario.n_steps
+    total = sum(size for _, size in chunk)
+    params = _chunk_params(scenario, chunk, seed, overrides)
+    if total <= width:
+        yield total, params, lambda steps: draw_shocks_into(seed, chunk, n_steps, steps)
+        return
+    ((block, size),) = chunk
+    streams = block_streams(seed, block)
+    for start in range(0, size, width):
+        n = min(width, size - start)
+        part = {k: v[start : start + n] for k, v in params.items()}
+        yield n, part, lambda steps, n=n: fill_shocks(streams, n, n_steps, steps, slice(0, n))
+
+
+def _run_task(args: tuple) -> dict:
+    """Run some chunks and return only their reductions: per-path summaries, the step sketch,
+    the kept full paths. With ``layout`` None the first piece's states set the layout."""
+    scenario, task_chunks, seed, overrides, first_path, thresholds, keep, layout = args
+    n_steps = scenario.n_steps
+    width = piece_width(n_steps)
+    need = min(width, max(sum(size for _, size in chunk) for chunk in task_chunks))
+    out_buf, steps_buf = _buffers(n_steps, need)
+    schedules, options = _schedules(scenario), model_options(scenario)
+    sketch = None
+    parts: list[dict] = []
+    kept: list[dict] = []
+    path = first_path
+    for chunk in task_chunks:
+        n_chunk = sum(size for _, size in chunk)
+        local = None
+        if overrides:
+            at = path - first_path
+            local = {k: v[at : at + n_chunk] for k, v in overrides.items()}
+        for n, params, fill in _pieces(scenario, chunk, seed, local, width):
+            out = {k: v[:, :n] for k, v in out_buf.items()}
+            steps = {k: v[:, :n] for k, v in steps_buf.items()}
+            fill(steps)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                run_model_into(params, schedules, steps, scenario.dt, options, out)
+            if layout is None:
+                check_finite(scenario, out, first_path=path)
+                layout = SketchLayout.from_block(out, tuple(STATE_VARIABLES))
+            if sketch is None:
+                sketch = StepSketch.empty(layout)
+            try:
+                sketch.add(out)
+            except FloatingPointError:
+                check_finite(scenario, out, first_path=path)
+                raise
+            parts.append(path_summaries(out, thresholds))
+            if path < keep:
+                kept.append({k: v[:, : min(n, keep - path)].copy() for k, v in out.items()})
+            path += n
+    return {
+        "first_path": first_path,
+        "paths": path - first_path,
+        "reductions": {k: np.concatenate([p[k] for p in parts]) for k in parts[0]},
+        "sketch": sketch,
+        "kept": kept,
+        "layout": layout,
+    }
 
 
 #: The scheduler every run uses while :func:`use_scheduler` is active (None: this machine).
@@ -122,7 +250,7 @@ def use_scheduler(scheduler: str | None):
 
 
 def _run_on_cluster(scheduler: str, jobs: list, workers: int):
-    """Run the blocks on dask.distributed and yield them as they finish (any order)."""
+    """Run the tasks on dask.distributed and yield their reductions as they finish (any order)."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - depends on the extra
@@ -140,7 +268,7 @@ def _run_on_cluster(scheduler: str, jobs: list, workers: int):
     except OSError as exc:
         raise ClusterError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
-        futures = client.map(_run_block, jobs, pure=False)
+        futures = client.map(_run_task_and_release, jobs, pure=False)
         for future in as_completed(futures):
             yield future.result()
     finally:
@@ -149,41 +277,76 @@ def _run_on_cluster(scheduler: str, jobs: list, workers: int):
             cluster.close()
 
 
+def _run_task_and_release(args: tuple) -> dict:
+    """:func:`_run_task` on a cluster worker, which keeps no buffers between tasks."""
+    try:
+        return _run_task(args)
+    finally:
+        _release_buffers()
+
+
 @dataclass
 class SimulatedPaths:
-    """What the engine hands on from a run: the scenario, per-step states and per-path summaries.
+    """What the engine hands on from a run: the scenario and the reductions of its paths.
 
     :class:`bubblesim.SimulationResult` (in :mod:`bubblesim.analysis.result`) adds the estimates,
     intervals and tables computed from them.
 
     Attributes
     ----------
-    states : dict
-        State variable -> float64 array of shape ``(n_steps + 1, paths)`` (time-major).
     reductions : dict
         Per-path summaries (see :func:`~bubblesim.engine.reductions.path_summaries`), e.g.
         ``"ai.max_drawdown"`` (fractions) and ``"market.first_drawdown.0"`` (grid index of the
-        first drawdown past threshold 0, -1 if none).
+        first drawdown past ``thresholds["market"][0]``, -1 if none).
+    sketch : StepSketch
+        Per-step distributions of every state variable, from which quantiles are read.
+    states : dict
+        The first ``keep_paths`` full paths: state variable -> float64 array of shape
+        ``(n_steps + 1, keep_paths)`` (time-major); empty arrays when none were kept.
+    thresholds : dict
+        Index -> the thresholds whose first crossings ``reductions`` holds (the scenario's, plus
+        any the caller asked for).
     """
 
     scenario: Scenario
     paths: int
     seed: int
-    states: dict[str, np.ndarray]
     reductions: dict[str, np.ndarray]
+    sketch: StepSketch
     elapsed_seconds: float
+    states: dict[str, np.ndarray] = field(default_factory=dict)
+    thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
     version: str = __version__
-    #: Per-path draws of the inputs that vary from path to path (distributions, overrides).
-    draws: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Values imposed on some inputs, one per path (e.g. a Sobol design), as given to the run.
+    overrides: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _draws: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def dates(self) -> np.ndarray:
         return self.scenario.dates()
 
+    @property
+    def kept_paths(self) -> int:
+        """How many full paths :attr:`states` holds."""
+        return next(iter(self.states.values())).shape[1] if self.states else 0
 
-def estimate_memory(scenario: Scenario, paths: int) -> int:
-    """Bytes held for per-step states of a run of ``paths`` paths."""
-    return paths * (scenario.n_steps + 1) * len(STATE_VARIABLES) * 8
+    @property
+    def draws(self) -> dict[str, np.ndarray]:
+        """Per-path values of the inputs that vary from path to path (distributions and
+        overrides), ``"section.key"`` -> ``(paths,)``. Not stored during the run: a block's
+        draws depend only on the seed and the block, so they are drawn again when first asked."""
+        if self._draws is None:
+            overrides = self.overrides or {}
+            names = sorted(set(self.scenario.distribution_names()) | set(overrides))
+            draws = {name: np.empty(self.paths) for name in names}
+            for block, size in blocks(self.paths) if names else ():
+                first = block * BLOCK_SIZE
+                params = draw_parameters(self.scenario, self.seed, block, size)
+                for name in names:
+                    source = overrides[name][first : first + size] if name in overrides else params[name]
+                    draws[name][first : first + size] = source
+            self._draws = draws
+        return self._draws
 
 
 def simulate_paths(
@@ -195,64 +358,101 @@ def simulate_paths(
     progress: Callable[[int, int], None] | None = None,
     overrides: dict[str, np.ndarray] | None = None,
     scheduler: str | None = None,
+    keep_paths: int = 0,
+    thresholds: Mapping[str, Sequence[float]] | None = None,
 ) -> SimulatedPaths:
-    """Simulate a scenario's paths in blocks and keep their states and per-path summaries.
+    """Simulate a scenario's paths in blocks and keep their reductions.
 
     The parameters are those of :func:`bubblesim.simulate`, which is this run wrapped in a
     :class:`bubblesim.SimulationResult` (estimates and tables added). ``overrides`` maps scalar
     inputs (``"section.key"``) to one value per path, replacing their draws. ``scheduler`` runs
     the same blocks on a dask.distributed cluster (its address, or ``"local"`` for a local one):
     a block's numbers depend only on the seed and its index, so the results are identical.
+    ``keep_paths`` full paths are kept (the first ones); ``thresholds`` adds drawdown thresholds
+    per index to the scenario's (their first crossings are kept per path).
     """
     scenario = scenario.with_overrides(paths=paths, seed=seed)
     n = scenario.paths
-    need = estimate_memory(scenario, n)
-    if need > MEMORY_LIMIT_BYTES:
-        raise ScenarioError(
-            scenario.path,
-            "simulation.paths",
-            f"{n:,} paths x {scenario.n_steps + 1} dates need ~{need / 1024**3:.1f} GiB for per-step "
-            f"quantiles, over the {MEMORY_LIMIT_BYTES / 1024**3:.0f} GiB limit; use fewer paths or steps",
-        )
     if workers < 1:
         raise ValueError("workers must be >= 1")
+    if keep_paths < 0:
+        raise ValueError("keep_paths must be >= 0")
     t0 = time.perf_counter()
     if overrides:
         for name, values in overrides.items():
             if np.shape(values) != (n,):
                 raise ValueError(f"overrides[{name!r}] needs one value per path ({n})")
-    jobs = [(scenario, b, size, scenario.seed, overrides) for b, size in blocks(n)]
-    parts: list = []
+    wanted = {}
+    for index in INDICES:
+        extra = [float(t) for t in (thresholds or {}).get(index, ())]
+        own = list(scenario.thresholds_for(index))
+        wanted[index] = tuple(own + sorted(set(extra) - set(own)))
+    keep = min(keep_paths, n)
+    all_chunks = chunks(n, scenario.n_steps)
+    starts = np.cumsum([0] + [sum(s for _, s in c) for c in all_chunks])
+
+    def job(first: int, last: int, layout) -> tuple:
+        """The task of chunks ``first`` to ``last - 1``."""
+        p0, p1 = int(starts[first]), int(starts[last])
+        local = {k: v[p0:p1] for k, v in overrides.items()} if overrides else None
+        return (scenario, all_chunks[first:last], scenario.seed, local, p0, wanted, keep, layout)
+
+    reductions: dict[str, np.ndarray] = {}
+    kept: list[tuple[int, list]] = []
     done = 0
 
-    def collect(item):
+    def collect(item: dict, sketch: StepSketch | None) -> StepSketch:
         nonlocal done
-        parts.append(item)
-        done += item[1]
+        if sketch is None:
+            sketch = item["sketch"]
+        else:
+            sketch.merge(item["sketch"])
+        p0 = item["first_path"]
+        for k, v in item["reductions"].items():
+            if k not in reductions:
+                reductions[k] = np.empty(n, dtype=v.dtype)
+            reductions[k][p0 : p0 + item["paths"]] = v
+        kept.append((p0, item["kept"]))
+        done += item["paths"]
         if progress is not None:
             progress(done, n)
+        return sketch
 
     scheduler = scheduler if scheduler is not None else _AMBIENT_SCHEDULER[-1]
-    if scheduler is not None:
-        for item in _run_on_cluster(scheduler, jobs, workers):
-            collect(item)
-    elif workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            collect(_run_block(job))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for item in pool.map(_run_block, jobs):
-                collect(item)
-    parts.sort(key=lambda item: item[0])
-    reductions = {k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]}
-    states = {k: np.concatenate([p[3][k] for p in parts], axis=1) for k in parts[0][3]}
-    draws = {k: np.concatenate([p[4][k] for p in parts]) for k in parts[0][4]}
+    try:
+        # block 0 first, here: its states set the sketch's layout for every other block
+        first = _run_task(job(0, 1, None))
+        layout = first["layout"]
+        sketch = collect(first, None)
+        n_chunks = len(all_chunks)
+        if scheduler is None and (workers == 1 or n_chunks <= 2):
+            for c in range(1, n_chunks):
+                sketch = collect(_run_task(job(c, c + 1, layout)), sketch)
+        else:
+            # a few tasks per worker: each returns one sketch, so transfers stay small
+            n_tasks = min(n_chunks - 1, 4 * workers)
+            bounds = np.linspace(1, n_chunks, n_tasks + 1).round().astype(int)
+            jobs = [job(a, b, layout) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+            if scheduler is not None:
+                for item in _run_on_cluster(scheduler, jobs, workers):
+                    sketch = collect(item, sketch)
+            else:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    for future in as_completed([pool.submit(_run_task, j) for j in jobs]):
+                        sketch = collect(future.result(), sketch)
+    finally:
+        _release_buffers()
+    kept.sort(key=lambda item: item[0])
+    pieces = [part for _, parts in kept for part in parts]
+    states = {k: np.concatenate([p[k] for p in pieces], axis=1) for k in pieces[0]} if pieces else {}
     return SimulatedPaths(
         scenario=scenario,
         paths=n,
         seed=scenario.seed,
-        states=states,
         reductions=reductions,
+        sketch=sketch,
         elapsed_seconds=time.perf_counter() - t0,
-        draws=draws,
+        states=states,
+        thresholds=wanted,
+        overrides=overrides,
     )

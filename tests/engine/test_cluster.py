@@ -13,12 +13,14 @@ distributed = pytest.importorskip("dask.distributed")
 
 def test_an_in_process_cluster_gives_the_numbers_of_a_local_run():
     sc = load_scenario(SCENARIOS / "baseline.toml")
-    local = simulate(sc, paths=9000, seed=4)  # three blocks, the last one partial
+    local = simulate(sc, paths=9000, keep_paths=9000, seed=4)  # three blocks, the last one partial
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:  # fmt: skip
-        remote = simulate(sc, paths=9000, seed=4, scheduler=cluster.scheduler_address)
+        remote = simulate(
+            sc, paths=9000, keep_paths=9000, seed=4, scheduler=cluster.scheduler_address
+        )
         with use_scheduler(cluster.scheduler_address):
-            ambient = simulate(sc, paths=9000, seed=4)
+            ambient = simulate(sc, paths=9000, keep_paths=9000, seed=4)
     for name in local.states:
         np.testing.assert_array_equal(local.states[name], remote.states[name])
         np.testing.assert_array_equal(local.states[name], ambient.states[name])
@@ -29,4 +31,4 @@ def test_an_in_process_cluster_gives_the_numbers_of_a_local_run():
 def test_an_unreachable_scheduler_is_one_clear_error():
     sc = load_scenario(SCENARIOS / "baseline.toml")
     with pytest.raises(ClusterError, match="cannot connect"):
-        simulate(sc, paths=100, scheduler="tcp://127.0.0.1:9")
+        simulate(sc, paths=100, keep_paths=100, scheduler="tcp://127.0.0.1:9")

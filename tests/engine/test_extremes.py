@@ -16,8 +16,10 @@ def finite(result):
 
 
 def test_hundredfold_price_decay():
-    base = simulate(make_scenario(), paths=800, seed=1)
-    fast = simulate(make_scenario(llm_price={"annual_decay": 100}), paths=800, seed=1)
+    base = simulate(make_scenario(), paths=800, keep_paths=800, seed=1)
+    fast = simulate(
+        make_scenario(llm_price={"annual_decay": 100}), paths=800, keep_paths=800, seed=1
+    )
     finite(fast)
     # with elasticity 0.9 revenue falls with faster decay, and the odds rise
     assert np.median(fast.states["ai_revenue"][-1]) < np.median(base.states["ai_revenue"][-1])
@@ -32,6 +34,7 @@ def test_zero_burn_means_no_funding_stress():
             cash_burn={"plan": {"2026": 0}, "revenue_plan": {"2026": 0}, "revenue_share": 0.0}
         ),
         paths=500,
+        keep_paths=500,
         seed=1,
     )
     finite(r)
@@ -40,7 +43,7 @@ def test_zero_burn_means_no_funding_stress():
 
 @pytest.mark.parametrize("hazard", [1.0, 50.0, 1000.0])
 def test_very_high_hazard(hazard):
-    r = simulate(make_scenario(market={"hazard_base": hazard}), paths=300, seed=1)
+    r = simulate(make_scenario(market={"hazard_base": hazard}), paths=300, keep_paths=300, seed=1)
     finite(r)
     assert r.estimate("ai", 0.2).probability > 0.9
     assert r.states["crash_count"][-1].mean() >= 0.5 * hazard * 5  # about hazard x horizon crashes
@@ -49,7 +52,10 @@ def test_very_high_hazard(hazard):
 def test_long_daily_horizon_stays_finite():
     finite(
         simulate(
-            make_scenario(scenario={"horizon_years": 30.0, "steps_per_year": 252}), paths=20, seed=1
+            make_scenario(scenario={"horizon_years": 30.0, "steps_per_year": 252}),
+            paths=20,
+            keep_paths=20,
+            seed=1,
         )
     )
 
@@ -59,7 +65,7 @@ def test_overflow_is_reported_with_variable_and_step():
         scenario={"horizon_years": 50.0}, llm_price={"annual_decay": 10000, "elasticity": 10}
     )
     with pytest.raises(ScenarioError) as info:
-        simulate(sc, paths=50, seed=1)
+        simulate(sc, paths=50, keep_paths=50, seed=1)
     msg = str(info.value)
     assert (
         "became inf" in msg and "at step" in msg and "test" in msg

@@ -37,7 +37,7 @@ def _paired_mean(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 )
 def test_median_realised_price_decay_is_the_input(llm_price, gpu_demand):
     sc = make_scenario(llm_price=llm_price, gpu_demand=gpu_demand)
-    price = simulate(sc, paths=PATHS, seed=SEED).states["llm_price"]
+    price = simulate(sc, paths=PATHS, keep_paths=PATHS, seed=SEED).states["llm_price"]
     decay = sc.values["llm_price.annual_decay"].value
     spy = sc.steps_per_year
     tol = 3 * 0.5 / math.sqrt(PATHS)
@@ -77,8 +77,12 @@ def test_price_shock_median_matches_hand_cases_and_the_reference():
     ids=["overvaluation", "burn", "capex", "stress_hazard", "coverage_hazard"],
 )
 def test_expected_ai_index_at_horizon_falls_with_valuation_and_fundamental_risk(low, high):
-    a = simulate(make_scenario(**low), paths=PATHS, seed=SEED).states["ai_index"][-1]
-    b = simulate(make_scenario(**high), paths=PATHS, seed=SEED).states["ai_index"][-1]
+    a = simulate(make_scenario(**low), paths=PATHS, keep_paths=PATHS, seed=SEED).states["ai_index"][
+        -1
+    ]
+    b = simulate(make_scenario(**high), paths=PATHS, keep_paths=PATHS, seed=SEED).states[
+        "ai_index"
+    ][-1]
     diff, se = _paired_mean(a, b)
     assert diff < -3 * se, (diff, se)
 
@@ -89,7 +93,7 @@ def test_herding_hazard_stays_compensated():
     more = make_scenario(
         market={"initial_overvaluation": 0.4, "valuation_drag": 0.0, "hazard_bubble": 2.0}
     )
-    ra, rb = (simulate(s, paths=PATHS, seed=SEED) for s in (base, more))
+    ra, rb = (simulate(s, paths=PATHS, keep_paths=PATHS, seed=SEED) for s in (base, more))
     assert rb.states["crash_count"][-1].mean() > 1.2 * ra.states["crash_count"][-1].mean()
     mean_a = ra.states["ai_index"][-1].mean()
     # compensated: the expected level moves far less than the extra crashes would take away
@@ -109,7 +113,7 @@ def test_rest_of_market_mean_is_the_closed_form(rest_overvaluation):
             "rest_overvaluation": rest_overvaluation,
         }
     )
-    level = simulate(sc, paths=20_000, seed=SEED).states["market"][-1]
+    level = simulate(sc, paths=20_000, keep_paths=20_000, seed=SEED).states["market"][-1]
     mu = sc.values["market.rest_drift"].value
     drag = sc.values["market.valuation_drag"].value
     horizon = sc.n_steps * sc.dt
@@ -137,7 +141,7 @@ def test_ai_index_mean_log_return_is_flat_by_year_without_hazards():
         },
         cash_burn={"failure_drop": 0.0},
     )
-    ai = np.log(simulate(sc, paths=PATHS, seed=SEED).states["ai_index"])
+    ai = np.log(simulate(sc, paths=PATHS, keep_paths=PATHS, seed=SEED).states["ai_index"])
     mu, sigma = sc.values["market.ai_drift"].value, sc.values["market.ai_volatility"].value
     spy = sc.steps_per_year
     for year in range(1, 6):
@@ -148,7 +152,7 @@ def test_ai_index_mean_log_return_is_flat_by_year_without_hazards():
 
 def test_capex_news_is_priced_in_the_month_it_is_known():
     sc = make_scenario()
-    r = simulate(sc, paths=PATHS, seed=SEED)
+    r = simulate(sc, paths=PATHS, keep_paths=PATHS, seed=SEED)
     ret = np.diff(np.log(r.states["ai_index"]), axis=0)  # ret[k]: from k to k + 1
     stress = r.states["funding_stress"]
     change = np.diff(stress, axis=0)  # change[k] = S[k + 1] - S[k]
@@ -175,7 +179,7 @@ def test_capex_news_is_priced_in_the_month_it_is_known():
 
 def test_lab_cash_never_goes_negative_and_running_out_is_a_failure():
     sc = make_scenario(cash_burn={"burn_scale": 2.0})
-    s = simulate(sc, paths=PATHS, seed=SEED).states
+    s = simulate(sc, paths=PATHS, keep_paths=PATHS, seed=SEED).states
     assert (s["lab_cash"] >= 0).all()
     failed = s["lab_failed"][-1] == 1
     assert 0.05 < failed.mean() < 1
@@ -186,10 +190,16 @@ def test_lab_cash_never_goes_negative_and_running_out_is_a_failure():
 
 def test_a_lab_failure_hits_the_ai_index():
     a = simulate(
-        make_scenario(cash_burn={"burn_scale": 3.0, "failure_drop": 0.0}), paths=PATHS, seed=SEED
+        make_scenario(cash_burn={"burn_scale": 3.0, "failure_drop": 0.0}),
+        paths=PATHS,
+        keep_paths=PATHS,
+        seed=SEED,
     )
     b = simulate(
-        make_scenario(cash_burn={"burn_scale": 3.0, "failure_drop": 0.5}), paths=PATHS, seed=SEED
+        make_scenario(cash_burn={"burn_scale": 3.0, "failure_drop": 0.5}),
+        paths=PATHS,
+        keep_paths=PATHS,
+        seed=SEED,
     )
     diff, se = _paired_mean(a.states["ai_index"][-1], b.states["ai_index"][-1])
     assert diff < -3 * se
@@ -198,9 +208,11 @@ def test_a_lab_failure_hits_the_ai_index():
 
 def test_a_stressed_lab_cuts_its_burn():
     keep = simulate(
-        make_scenario(cash_burn={"stress_burn_cut": 0.0}), paths=PATHS, seed=SEED
+        make_scenario(cash_burn={"stress_burn_cut": 0.0}), paths=PATHS, keep_paths=PATHS, seed=SEED
     ).states
-    cut = simulate(make_scenario(cash_burn={"stress_burn_cut": 1.0}), paths=PATHS, seed=SEED).states
+    cut = simulate(
+        make_scenario(cash_burn={"stress_burn_cut": 1.0}), paths=PATHS, keep_paths=PATHS, seed=SEED
+    ).states
     # up to the first stressed month both runs are the same path; there the cut shows
     stressed = (keep["funding_stress"] > 0) & (keep["lab_burn"] > 0)
     paths = np.flatnonzero(stressed.any(axis=0))
@@ -219,7 +231,7 @@ def test_a_stressed_lab_cuts_its_burn():
 @pytest.mark.parametrize("gross_margin, multiple", [(0.5, 2.0), (0.75, 4.0)])
 def test_cahn_rule_is_capex_over_one_minus_gross_margin(gross_margin, multiple):
     sc = make_scenario(capex={"required_revenue_rule": "cahn", "gross_margin": gross_margin})
-    s = simulate(sc, paths=200, seed=SEED).states
+    s = simulate(sc, paths=200, keep_paths=200, seed=SEED).states
     # R*_k = I_{k-1} / (1 - gross margin): GPUs x2 for the data centre is the capex, x2 for margin
     np.testing.assert_allclose(s["required_revenue"][1:], multiple * s["capex"][:-1], rtol=1e-12)
 
@@ -245,6 +257,6 @@ def test_bundled_scenarios_report_ai_at_20_30_50_and_market_at_10_20_30(path):
     sc = load_scenario(path)
     assert sc.thresholds_for("ai") == (0.2, 0.3, 0.5)
     assert sc.thresholds_for("market") == (0.1, 0.2, 0.3)
-    r = simulate(sc, paths=300, seed=1)
+    r = simulate(sc, paths=300, keep_paths=300, seed=1)
     reported = {(m["index"], m["threshold"]) for m in r.metrics()}
     assert {("ai", 0.5), ("market", 0.3)} <= reported and ("ai", 0.1) not in reported

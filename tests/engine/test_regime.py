@@ -28,7 +28,7 @@ def _regime_run(paths=3000, years=10.0, **market):
             **market,
         },
     )
-    return sc, simulate(sc, paths=paths, seed=5).states
+    return sc, simulate(sc, paths=paths, keep_paths=paths, seed=5).states
 
 
 def test_stationary_share_and_transition_probabilities():
@@ -67,7 +67,7 @@ def test_unconditional_variance_of_monthly_returns():
 
 def test_regime_none_leaves_the_market_alone():
     sc = make_scenario(market={"regime": "none", "rest_turbulent_volatility": 2.0})
-    s = simulate(sc, paths=500, seed=1).states
+    s = simulate(sc, paths=500, keep_paths=500, seed=1).states
     assert not s["market_regime"].any()
-    base = simulate(make_scenario(), paths=500, seed=1).states
+    base = simulate(make_scenario(), paths=500, keep_paths=500, seed=1).states
     np.testing.assert_array_equal(s["market"], base["market"])

@@ -49,9 +49,9 @@ def test_formula_reproduces_the_published_examples():
 
 
 def _check(steps_per_year, paths, seed=5, **kw):
-    est = simulate(gbm_scenario(steps_per_year, **kw), paths=paths, seed=seed).estimate(
-        "ai", kw.get("d", 0.1), "fall"
-    )
+    est = simulate(
+        gbm_scenario(steps_per_year, **kw), paths=paths, keep_paths=paths, seed=seed
+    ).estimate("ai", kw.get("d", 0.1), "fall")
     expected = barrier_hit(
         kw.get("nu", 0.05),
         kw.get("sigma", 0.2),
@@ -96,7 +96,9 @@ def expected_mdd(nu, sigma, T):
 def _check_mdd(x, sign, paths, sigma=0.2, T=1.0, steps_per_year=252, seed=3):
     nu = sign * math.sqrt(2 * sigma**2 * x / T)
     sc = gbm_scenario(steps_per_year, nu=nu, sigma=sigma, T=T)
-    log_mdd = -np.log1p(-simulate(sc, paths=paths, seed=seed).reductions["ai.max_drawdown"])
+    log_mdd = -np.log1p(
+        -simulate(sc, paths=paths, keep_paths=paths, seed=seed).reductions["ai.max_drawdown"]
+    )
     # discrete monitoring shortens the expected drawdown by about 2 * 0.5826 sigma sqrt(dt)
     expected = expected_mdd(nu, sigma, T) - 2 * BGK * sigma * math.sqrt(1 / steps_per_year)
     se = log_mdd.std(ddof=1) / math.sqrt(log_mdd.size)
@@ -139,7 +141,7 @@ def test_merton_log_return_cumulants():
             "ai_drift": 0.05,
         },
     )
-    r = simulate(sc, paths=60_000, seed=8)
+    r = simulate(sc, paths=60_000, keep_paths=60_000, seed=8)
     log_ret = np.log(r.states["ai_index"][-1] / r.states["ai_index"][0])
     expected = {
         2: sigma**2 * T + lam * T * (m_j**2 + d_j**2),
@@ -170,6 +172,6 @@ def test_wilson_intervals_cover_at_the_nominal_rate():
     trials = 300
     covered = 0
     for seed in range(trials):
-        est = simulate(sc, paths=300, seed=seed).estimate("ai", d, "fall")
+        est = simulate(sc, paths=300, keep_paths=300, seed=seed).estimate("ai", d, "fall")
         covered += est.ci_low <= exact <= est.ci_high
     assert stats.binomtest(covered, trials, 0.95).pvalue > 0.001, covered

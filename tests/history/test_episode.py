@@ -29,7 +29,7 @@ def _simulated_episode(paths=400, seed=3):
         },
         cash_burn={"failure_drop": 0.0},
     )
-    s = simulate(sc, paths=paths, seed=seed).states
+    s = simulate(sc, paths=paths, keep_paths=paths, seed=seed).states
     returns = np.diff(np.log(s["ai_index"]), axis=0).ravel()
     target = sc.values["capex.coverage_target"].value
     covariates = {

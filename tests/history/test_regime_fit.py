@@ -54,7 +54,7 @@ def test_fit_recovers_the_regimes_of_a_simulated_series():
                 **truth},
     )  # fmt: skip
     # six 50-year paths end to end (each starts from the stationary distribution): 3,600 months
-    market = simulate(sc, paths=6, seed=11).states["market"]
+    market = simulate(sc, paths=6, keep_paths=6, seed=11).states["market"]
     returns = np.diff(np.log(market), axis=0).T.ravel()
     fit = fit_regime(returns, sc.dt)
     got = engine_parameters(fit)

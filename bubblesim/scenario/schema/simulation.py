@@ -12,7 +12,7 @@ SECTION = "simulation"
 _P = declarer(SECTION)
 
 #: The most paths a scenario or ``--paths`` may ask for.
-MAX_PATHS = 20_000_000
+MAX_PATHS = 2_000_000_000
 
 PARAMETERS: tuple[Param, ...] = (
     _P(

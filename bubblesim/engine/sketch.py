@@ -1,0 +1,293 @@
+"""Per-step distributions of the state variables in a fixed-size, mergeable summary.
+
+A run never holds all of its paths. Each block's states are binned as they are made, and fan
+charts read their quantiles from the bins. The layout (bin edges) is set once per run, from
+block 0: per variable and grid point, :data:`N_BINS` equal bins from block 0's smallest to its
+largest value, plus one bin below and one above for later blocks' values outside that range.
+Counts are integers, so summaries of blocks merge by addition in any order: the numbers do not
+depend on chunking or workers.
+
+Three kinds of value are kept exactly rather than binned:
+
+- integer-valued variables (:data:`INTEGER_VARIABLES`) get unit bins centred on the integers;
+- a value that block 0 holds more than once at its minimum or maximum (an atom: cash floored at
+  zero, stress at 0 or 1, a full funding pool) is counted on its own;
+- the most frequent repeated value inside the range (an interior atom, e.g. a failed lab's zero
+  burn) likewise.
+
+Elsewhere a quantile is read by linear interpolation of the ranks within its bin, as if the
+bin's values were spread evenly, and interpolated between order statistics as ``numpy.quantile``
+does. The error is therefore below one bin width, ``(max - min) / N_BINS`` of block 0, and much
+less where the density is smooth; ``docs/model.md`` gives the measured error beside the Monte
+Carlo error of the quantile itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["N_BINS", "MAX_POINTS", "INTEGER_VARIABLES", "SketchLayout", "StepSketch"]
+
+#: Equal bins per variable and grid point between block 0's smallest and largest value.
+N_BINS = 4096
+
+#: Most grid points a sketch records; longer grids record this many, evenly spaced (first and
+#: last included), so a sketch's size depends on neither paths nor steps.
+MAX_POINTS = 1024
+
+#: Share of block 0 left below and above the bins' range in each tail (read less finely).
+TAIL = 0.001
+
+#: Variables whose block-0 range spans more than this ratio (and are positive) are binned in logs.
+LOG_RATIO = 4.0
+
+#: Interior values kept exactly per grid point (the most frequent ones of block 0).
+INTERIOR_ATOMS = 3
+
+#: Share of block 0 an interior value must hold to be kept exactly.
+ATOM_SHARE = 0.002
+
+#: Variables that only take integer values: unit bins, exact quantiles.
+INTEGER_VARIABLES = frozenset({"crash_count", "lab_failed", "market_regime"})
+
+
+def _at(x: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The recorded rows of a time-major array (no copy when every row is recorded)."""
+    return x if len(points) == x.shape[0] else x[points]
+
+
+def _scaled(x: np.ndarray, log: bool) -> np.ndarray:
+    """Values on the bins' scale: their logs for variables binned in logs."""
+    return np.log(np.maximum(x, 1e-300)) if log else x
+
+
+def _bin_index(x: np.ndarray, scale: np.ndarray, shift: np.ndarray, offset: np.ndarray):
+    """Bin numbers (0 below the range, 1..N_BINS inside, N_BINS + 1 above) plus ``offset``.
+
+    Always the same sequence of float operations, so an atom's own bin is found exactly as its
+    values' bins are.
+    """
+    t = np.multiply(x, scale)
+    t += shift
+    np.clip(t, 0.0, N_BINS + 1.0, out=t)
+    t += offset
+    return t.astype(np.intp)
+
+
+def _repeated_values(row: np.ndarray, exclude: tuple[float, float], most: int) -> np.ndarray:
+    """Up to ``most`` values of ``row`` held by at least :data:`ATOM_SHARE` of it (and twice),
+    most frequent first, not in ``exclude``; padded with nan."""
+    values, counts = np.unique(row, return_counts=True)
+    keep = (counts >= max(2, ATOM_SHARE * row.size)) & (values != exclude[0]) & (values != exclude[1])
+    found = values[keep][np.argsort(-counts[keep], kind="stable")][:most]
+    return np.concatenate([found, np.full(most - found.size, np.nan)])
+
+
+@dataclass(frozen=True)
+class SketchLayout:
+    """Bin edges and exactly-kept values; arrays of shape ``(n_variables, n_points)``."""
+
+    names: tuple[str, ...]
+    points: np.ndarray  # the grid indices recorded
+    lo: np.ndarray
+    width: np.ndarray
+    log: np.ndarray  # (n_variables,) bins in log values
+    atoms: np.ndarray  # (n_variables, 2 + INTERIOR_ATOMS, n_points): low end, high end, interior; nan if none
+
+    @classmethod
+    def from_block(cls, states: Mapping[str, np.ndarray], names: Sequence[str]) -> SketchLayout:
+        """The layout read from one block's time-major states ``(n_grid, n_paths)``."""
+        n_grid = states[names[0]].shape[0]
+        points = np.arange(n_grid)
+        if n_grid > MAX_POINTS:
+            points = np.unique(np.linspace(0, n_grid - 1, MAX_POINTS).round().astype(int))
+        states = {name: _at(states[name], points) for name in names}
+        n_points = len(points)
+        lo = np.empty((len(names), n_points))
+        width = np.empty_like(lo)
+        log = np.zeros(len(names), dtype=bool)
+        atoms = np.full((len(names), 2 + INTERIOR_ATOMS, n_points), np.nan)
+        for v, name in enumerate(names):
+            x = states[name]
+            mn, mx = x.min(axis=1), x.max(axis=1)
+            if name in INTEGER_VARIABLES:
+                lo[v], width[v] = np.round(mn) - 0.5, 1.0
+                continue
+            low, high = np.quantile(x, [TAIL, 1.0 - TAIL], axis=1)
+            # spread over orders of magnitude (revenue, compute, prices): bins in logs
+            log[v] = bool((mn > 0).all() and (high / low).max() > LOG_RATIO)
+            if log[v]:
+                low, high = np.log(low), np.log(high)
+            lo[v] = low
+            span = (high - low) / N_BINS
+            # a range too narrow to divide (one value): bins of a relative width, never zero
+            floor = np.maximum(np.abs(low), np.abs(high)) * 1e-12 + 1e-200
+            width[v] = np.maximum(span, floor)
+            if x.shape[1] < 2:
+                continue
+            atoms[v, 0] = np.where((x == mn[:, None]).sum(axis=1) >= 2, mn, np.nan)
+            atoms[v, 1] = np.where(((x == mx[:, None]).sum(axis=1) >= 2) & (mx > mn), mx, np.nan)
+            for s in range(n_points):
+                if mx[s] > mn[s]:
+                    atoms[v, 2:, s] = _repeated_values(x[s], (mn[s], mx[s]), INTERIOR_ATOMS)
+        return cls(tuple(names), points, lo, width, log, atoms)
+
+    @property
+    def n_points(self) -> int:
+        return self.lo.shape[1]
+
+
+@dataclass
+class StepSketch:
+    """Mergeable per-step counts of every state variable (see the module's docstring).
+
+    ``counts[v, s]`` has ``N_BINS + 2`` bins (below, inside, above); ``atom_counts[v, a, s]`` the
+    paths exactly at ``layout.atoms[v, a, s]`` (not in ``counts``); ``vmin`` and ``vmax`` the
+    extremes seen; ``paths`` the paths added.
+    """
+
+    layout: SketchLayout
+    counts: np.ndarray
+    atom_counts: np.ndarray
+    vmin: np.ndarray
+    vmax: np.ndarray
+    paths: int = 0
+
+    @classmethod
+    def empty(cls, layout: SketchLayout) -> StepSketch:
+        v, s = layout.lo.shape
+        return cls(
+            layout,
+            np.zeros((v, s, N_BINS + 2), dtype=np.int32),
+            np.zeros(layout.atoms.shape, dtype=np.int32),
+            np.full((v, s), np.inf),
+            np.full((v, s), -np.inf),
+        )
+
+    def add(self, states: Mapping[str, np.ndarray]) -> None:
+        """Count one block's (or chunk's) time-major states ``(n_points, n_paths)``."""
+        lay = self.layout
+        n_points = lay.n_points
+        offset = (np.arange(n_points) * (N_BINS + 2)).astype(float)[:, None]
+        n = 0
+        for v, name in enumerate(lay.names):
+            x = _at(states[name], lay.points)
+            n = x.shape[1]
+            lowest, highest = x.min(axis=1), x.max(axis=1)
+            if not (np.isfinite(lowest).all() and np.isfinite(highest).all()):
+                raise FloatingPointError(f"{name} is not finite")
+            scale = (1.0 / lay.width[v])[:, None]
+            shift = (1.0 - lay.lo[v] * scale[:, 0])[:, None]
+            idx = _bin_index(_scaled(x, lay.log[v]), scale, shift, offset)
+            self.counts[v] += np.bincount(
+                idx.ravel(), minlength=n_points * (N_BINS + 2)
+            ).reshape(n_points, N_BINS + 2)
+            for a in range(lay.atoms.shape[1]):
+                atom = lay.atoms[v, a]
+                rows = np.flatnonzero(~np.isnan(atom))
+                if rows.size == 0:
+                    continue
+                hit = (x[rows] == atom[rows, None]).sum(axis=1)
+                self.atom_counts[v, a, rows] += hit
+                # the bin its values were counted in: the same operations, offset included
+                at = offset[rows, 0]
+                home = _bin_index(_scaled(atom[rows], lay.log[v]), scale[rows, 0], shift[rows, 0], at)
+                self.counts[v, rows, home - at.astype(np.intp)] -= hit
+            np.minimum(self.vmin[v], lowest, out=self.vmin[v])
+            np.maximum(self.vmax[v], highest, out=self.vmax[v])
+        self.paths += n
+
+    def merge(self, other: StepSketch) -> None:
+        """Add another sketch of the same layout (integer counts: the order does not matter)."""
+        self.counts += other.counts
+        self.atom_counts += other.atom_counts
+        np.minimum(self.vmin, other.vmin, out=self.vmin)
+        np.maximum(self.vmax, other.vmax, out=self.vmax)
+        self.paths += other.paths
+
+    def quantiles(self, name: str, qs: Sequence[float]) -> np.ndarray:
+        """Per-step quantiles of ``name``: shape ``(n_points, len(qs))`` (``numpy.quantile``'s
+        linear rule, read from the bins)."""
+        lay = self.layout
+        v = lay.names.index(name)
+        out = np.empty((lay.n_points, len(qs)))
+        for s in range(lay.n_points):
+            counts, a, b = self._pieces(v, s, name in INTEGER_VARIABLES)
+            out[s] = _read_quantiles(counts, a, b, qs)
+        return out
+
+    def _pieces(self, v: int, s: int, integer: bool):
+        """Pieces of step ``s`` in value order: counts and the value range of each."""
+        lay = self.layout
+        lo, w = lay.lo[v, s], lay.width[v, s]
+        vmin, vmax = self.vmin[v, s], self.vmax[v, s]
+        c = self.counts[v, s].astype(float)
+        edges = lo + w * np.arange(N_BINS + 1)
+        if lay.log[v]:
+            edges = np.exp(edges)
+        a = np.concatenate([[vmin], edges])
+        b = np.concatenate([edges[:1], edges[1:], [vmax]])
+        if integer:  # every value of a unit bin is its centre
+            centre = np.concatenate([[vmin], edges[:-1] + 0.5, [vmax]])
+            a = b = np.round(centre)
+        a, b = np.clip(a, vmin, vmax), np.clip(b, vmin, vmax)
+        pieces = [(c, a, b)]
+        extra_c, extra_x = [], []
+        for k in range(lay.atoms.shape[1]):
+            atom = lay.atoms[v, k, s]
+            if np.isnan(atom) or self.atom_counts[v, k, s] == 0:
+                continue
+            extra_c.append(float(self.atom_counts[v, k, s]))
+            extra_x.append(atom)
+        if extra_c:  # points: merged into the value order, splitting the bin they sit in
+            c_all, a_all, b_all = [c], [a], [b]
+            for cnt, x in zip(extra_c, extra_x, strict=True):
+                c_all.append(np.array([cnt]))
+                a_all.append(np.array([x]))
+                b_all.append(np.array([x]))
+            c, a, b = (np.concatenate(p) for p in (c_all, a_all, b_all))
+            c, a, b = _split_around_points(c, a, b)
+            pieces = [(c, a, b)]
+        return pieces[0]
+
+
+def _split_around_points(c, a, b):
+    """Sort pieces by value; a range piece holding a point is split at it, in proportion."""
+    point = a == b
+    ranges = np.flatnonzero(~point & (c > 0))
+    new_c, new_a, new_b = [c[point]], [a[point]], [b[point]]
+    xs = a[point]
+    for i in ranges:
+        inside = xs[(xs > a[i]) & (xs < b[i])]
+        if inside.size == 0:
+            new_c.append(c[i : i + 1]), new_a.append(a[i : i + 1]), new_b.append(b[i : i + 1])
+            continue
+        cuts = np.concatenate([[a[i]], np.sort(inside), [b[i]]])
+        share = np.diff(cuts) / (b[i] - a[i])
+        new_c.append(c[i] * share), new_a.append(cuts[:-1]), new_b.append(cuts[1:])
+    c, a, b = (np.concatenate(p) for p in (new_c, new_a, new_b))
+    order = np.lexsort((b, a))
+    return c[order], a[order], b[order]
+
+
+def _read_quantiles(counts, a, b, qs) -> np.ndarray:
+    """Quantiles of values spread evenly by rank within each piece (``numpy.quantile``'s rule)."""
+    keep = counts > 0
+    counts, a, b = counts[keep], a[keep], b[keep]
+    cum = np.cumsum(counts)
+    n = cum[-1]
+    start = cum - counts
+
+    def order_statistic(k):
+        j = np.minimum(np.searchsorted(cum, k, side="right"), len(cum) - 1)
+        frac = (k - start[j] + 0.5) / counts[j]
+        return a[j] + np.clip(frac, 0.0, 1.0) * (b[j] - a[j])
+
+    h = np.asarray(qs, dtype=float) * (n - 1)
+    k0 = np.floor(h)
+    lower = order_statistic(k0)
+    upper = order_statistic(np.minimum(k0 + 1, n - 1))
+    return lower + (h - k0) * (upper - lower)
