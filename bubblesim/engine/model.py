@@ -124,6 +124,8 @@ def price_shock_median(
         )
     )
     shape = arrays[0].shape
+    if all((a == a.flat[0]).all() for a in arrays if a.size):  # one row for every path
+        return np.full(shape, _mixture_median(*(np.array([a.flat[0]]) for a in arrays))[0])
     rows = np.stack([a.ravel() for a in arrays], axis=1)
     unique, inverse = np.unique(rows, axis=0, return_inverse=True)
     medians = np.empty(len(unique))
@@ -363,6 +365,7 @@ def run_model_into(
     contagion = p["market.contagion"]
     drag = p["market.valuation_drag"]
     rest_b0 = p["market.rest_overvaluation"]
+    rest_priced = bool(np.any(rest_b0 != 0.0))  # the rest's valuation drag (0 when not overvalued)
     beta_rev = p["market.revenue_beta"]
     beta_compute = p["market.compute_beta"]
     beta_capex = p["market.capex_beta"]
@@ -384,6 +387,8 @@ def run_model_into(
     h0 = p["market.hazard_base"]
     h1 = p["market.hazard_bubble"]
     q = p["market.hazard_bubble_power"]
+    if (q == q[0]).all():  # one power for every path: a scalar exponent (2 is a plain square)
+        q = float(q[0])
     h2 = p["market.hazard_coverage"]
     h3 = p["market.hazard_stress"]
     # the AI index's log drift and volatility per step, calm and turbulent
@@ -540,10 +545,11 @@ def run_model_into(
         fundamental = fundamental + drift_ai + noise_ai * sh["ai"][k]
         if fb:
             fundamental = fundamental + beta_rev * revenue_surprise + beta_compute * compute_surprise
-        rest_valuation = rest_b0 * np.exp(-drag * t)
+        if rest_priced:
+            m_rest = m_rest - drag * (rest_b0 * np.exp(-drag * t))
         ln_rest = (
             ln_rest
-            + (m_rest - drag * rest_valuation + kappa_rest * hazard - 0.5 * v_rest**2) * dt
+            + (m_rest + kappa_rest * hazard - 0.5 * v_rest**2) * dt
             + v_rest * sqdt * (rho * sh["ai"][k] + rho_rest * sh["rest"][k])
             + contagion * jump
         )

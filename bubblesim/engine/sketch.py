@@ -44,6 +44,9 @@ TAIL = 0.001
 #: Variables whose block-0 range spans more than this ratio (and are positive) are binned in logs.
 LOG_RATIO = 4.0
 
+#: Values binned per call (rows of a chunk at a time): the binning's temporaries stay in cache.
+SLAB = 1 << 16
+
 #: Interior values kept exactly per grid point (the most frequent ones of block 0).
 INTERIOR_ATOMS = 3
 
@@ -60,8 +63,15 @@ def _at(x: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def _scaled(x: np.ndarray, log: bool) -> np.ndarray:
-    """Values on the bins' scale: their logs for variables binned in logs."""
-    return np.log(np.maximum(x, 1e-300)) if log else x
+    """Values on the bins' scale: their logs for variables binned in logs.
+
+    In single precision, which NumPy vectorizes (double-precision logs cost several times more):
+    a bin is ~1e-3 wide in logs, far coarser than float32's 1e-7, and the same value always
+    lands in the same bin.
+    """
+    if not log:
+        return x
+    return np.log(np.maximum(x, 1e-30).astype(np.float32))
 
 
 def _bin_index(x: np.ndarray, scale: np.ndarray, shift: np.ndarray, offset: np.ndarray):
@@ -120,7 +130,7 @@ class SketchLayout:
             # spread over orders of magnitude (revenue, compute, prices): bins in logs
             log[v] = bool((mn > 0).all() and (high / low).max() > LOG_RATIO)
             if log[v]:
-                low, high = np.log(low), np.log(high)
+                low, high = (_scaled(q, True).astype(float) for q in (low, high))
             lo[v] = low
             span = (high - low) / N_BINS
             # a range too narrow to divide (one value): bins of a relative width, never zero
@@ -168,34 +178,45 @@ class StepSketch:
         )
 
     def add(self, states: Mapping[str, np.ndarray]) -> None:
-        """Count one block's (or chunk's) time-major states ``(n_points, n_paths)``."""
+        """Count one block's (or chunk's) time-major states ``(n_points, n_paths)``.
+
+        A few rows at a time, so the temporaries of the binning stay in the processor's cache.
+        """
         lay = self.layout
         n_points = lay.n_points
-        offset = (np.arange(n_points) * (N_BINS + 2)).astype(float)[:, None]
-        n = 0
+        n = states[lay.names[0]].shape[1]
+        rows_at_once = max(1, SLAB // max(n, 1))
         for v, name in enumerate(lay.names):
             x = _at(states[name], lay.points)
-            n = x.shape[1]
             lowest, highest = x.min(axis=1), x.max(axis=1)
             if not (np.isfinite(lowest).all() and np.isfinite(highest).all()):
                 raise FloatingPointError(f"{name} is not finite")
-            scale = (1.0 / lay.width[v])[:, None]
-            shift = (1.0 - lay.lo[v] * scale[:, 0])[:, None]
-            idx = _bin_index(_scaled(x, lay.log[v]), scale, shift, offset)
-            self.counts[v] += np.bincount(
-                idx.ravel(), minlength=n_points * (N_BINS + 2)
-            ).reshape(n_points, N_BINS + 2)
-            for a in range(lay.atoms.shape[1]):
-                atom = lay.atoms[v, a]
-                rows = np.flatnonzero(~np.isnan(atom))
-                if rows.size == 0:
-                    continue
-                hit = (x[rows] == atom[rows, None]).sum(axis=1)
-                self.atom_counts[v, a, rows] += hit
-                # the bin its values were counted in: the same operations, offset included
-                at = offset[rows, 0]
-                home = _bin_index(_scaled(atom[rows], lay.log[v]), scale[rows, 0], shift[rows, 0], at)
-                self.counts[v, rows, home - at.astype(np.intp)] -= hit
+            scale = 1.0 / lay.width[v]
+            shift = 1.0 - lay.lo[v] * scale
+            atoms = [(a, lay.atoms[v, a]) for a in range(lay.atoms.shape[1])]
+            atoms = [(a, atom) for a, atom in atoms if not np.isnan(atom).all()]
+            for r0 in range(0, n_points, rows_at_once):
+                rows = slice(r0, min(n_points, r0 + rows_at_once))
+                xs = x[rows]
+                m = xs.shape[0]
+                offset = (np.arange(m) * (N_BINS + 2)).astype(float)[:, None]
+                idx = _bin_index(_scaled(xs, lay.log[v]), scale[rows, None], shift[rows, None], offset)
+                self.counts[v, rows] += np.bincount(
+                    idx.ravel(), minlength=m * (N_BINS + 2)
+                ).reshape(m, N_BINS + 2)
+                for a, atom in atoms:
+                    at = atom[rows]
+                    # nan never compares equal: rows without this atom count nothing
+                    hit = np.count_nonzero(xs == at[:, None], axis=1)
+                    if not hit.any():
+                        continue
+                    self.atom_counts[v, a, rows] += hit
+                    # the bin its values were counted in: the same operations, offset included
+                    has = np.flatnonzero(hit)
+                    home = _bin_index(
+                        _scaled(at[has], lay.log[v]), scale[rows][has], shift[rows][has], offset[has, 0]
+                    )
+                    self.counts[v, r0 + has, home - offset[has, 0].astype(np.intp)] -= hit[has]
             np.minimum(self.vmin[v], lowest, out=self.vmin[v])
             np.maximum(self.vmax[v], highest, out=self.vmax[v])
         self.paths += n
