@@ -52,7 +52,7 @@ def _scenario(market: dict, months: int):
 
 
 def _rates(scenario, paths, seed) -> dict[tuple[int, float], float]:
-    market = bubblesim.simulate(scenario, paths=paths, seed=seed).states["market"]
+    market = bubblesim.simulate(scenario, paths=paths, seed=seed, keep_paths=paths).states["market"]
     out = {}
     for w in WINDOWS:
         deepest = max_drawdown(market[: w + 1], axis=0)

@@ -91,7 +91,12 @@ def main():
         "\n3. Merton log-return cumulants, sigma=0.2 lambda=3 kappa=0.2 d_J=0.1 T=1, 60,000 paths"
     )
     m_j = math.log(0.8)
-    r = simulate(degenerate(12, 1.0, 0.05, 0.2, lam=3.0, kappa=0.2, d_j=0.1), paths=60_000, seed=8)
+    r = simulate(
+        degenerate(12, 1.0, 0.05, 0.2, lam=3.0, kappa=0.2, d_j=0.1),
+        paths=60_000,
+        keep_paths=60_000,
+        seed=8,
+    )
     lr = np.log(r.states["ai_index"][-1] / r.states["ai_index"][0]).reshape(30, -1)
     closed = {
         2: 0.04 + 3 * (m_j**2 + 0.01),

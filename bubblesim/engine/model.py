@@ -544,7 +544,9 @@ def run_model_into(
             drift_ai, noise_ai, m_rest, v_rest = ai_drift_dt, ai_noise, mu_rest, s_rest
         fundamental = fundamental + drift_ai + noise_ai * sh["ai"][k]
         if fb:
-            fundamental = fundamental + beta_rev * revenue_surprise + beta_compute * compute_surprise
+            fundamental = (
+                fundamental + beta_rev * revenue_surprise + beta_compute * compute_surprise
+            )
         if rest_priced:
             m_rest = m_rest - drag * (rest_b0 * np.exp(-drag * t))
         ln_rest = (

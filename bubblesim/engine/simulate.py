@@ -343,7 +343,9 @@ class SimulatedPaths:
                 first = block * BLOCK_SIZE
                 params = draw_parameters(self.scenario, self.seed, block, size)
                 for name in names:
-                    source = overrides[name][first : first + size] if name in overrides else params[name]
+                    source = (
+                        overrides[name][first : first + size] if name in overrides else params[name]
+                    )
                     draws[name][first : first + size] = source
             self._draws = draws
         return self._draws
@@ -432,7 +434,9 @@ def simulate_paths(
             # a few tasks per worker: each returns one sketch, so transfers stay small
             n_tasks = min(n_chunks - 1, 4 * workers)
             bounds = np.linspace(1, n_chunks, n_tasks + 1).round().astype(int)
-            jobs = [job(a, b, layout) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+            jobs = [
+                job(a, b, layout) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a
+            ]
             if scheduler is not None:
                 for item in _run_on_cluster(scheduler, jobs, workers):
                     sketch = collect(item, sketch)
@@ -444,7 +448,9 @@ def simulate_paths(
         _release_buffers()
     kept.sort(key=lambda item: item[0])
     pieces = [part for _, parts in kept for part in parts]
-    states = {k: np.concatenate([p[k] for p in pieces], axis=1) for k in pieces[0]} if pieces else {}
+    states = (
+        {k: np.concatenate([p[k] for p in pieces], axis=1) for k in pieces[0]} if pieces else {}
+    )
     return SimulatedPaths(
         scenario=scenario,
         paths=n,

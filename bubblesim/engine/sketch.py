@@ -91,7 +91,9 @@ def _repeated_values(row: np.ndarray, exclude: tuple[float, float], most: int) -
     """Up to ``most`` values of ``row`` held by at least :data:`ATOM_SHARE` of it (and twice),
     most frequent first, not in ``exclude``; padded with nan."""
     values, counts = np.unique(row, return_counts=True)
-    keep = (counts >= max(2, ATOM_SHARE * row.size)) & (values != exclude[0]) & (values != exclude[1])
+    keep = (
+        (counts >= max(2, ATOM_SHARE * row.size)) & (values != exclude[0]) & (values != exclude[1])
+    )
     found = values[keep][np.argsort(-counts[keep], kind="stable")][:most]
     return np.concatenate([found, np.full(most - found.size, np.nan)])
 
@@ -105,7 +107,9 @@ class SketchLayout:
     lo: np.ndarray
     width: np.ndarray
     log: np.ndarray  # (n_variables,) bins in log values
-    atoms: np.ndarray  # (n_variables, 2 + INTERIOR_ATOMS, n_points): low end, high end, interior; nan if none
+    atoms: (
+        np.ndarray
+    )  # (n_variables, 2 + INTERIOR_ATOMS, n_points): low end, high end, interior; nan if none
 
     @classmethod
     def from_block(cls, states: Mapping[str, np.ndarray], names: Sequence[str]) -> SketchLayout:
@@ -200,7 +204,9 @@ class StepSketch:
                 xs = x[rows]
                 m = xs.shape[0]
                 offset = (np.arange(m) * (N_BINS + 2)).astype(float)[:, None]
-                idx = _bin_index(_scaled(xs, lay.log[v]), scale[rows, None], shift[rows, None], offset)
+                idx = _bin_index(
+                    _scaled(xs, lay.log[v]), scale[rows, None], shift[rows, None], offset
+                )
                 self.counts[v, rows] += np.bincount(
                     idx.ravel(), minlength=m * (N_BINS + 2)
                 ).reshape(m, N_BINS + 2)
@@ -214,7 +220,10 @@ class StepSketch:
                     # the bin its values were counted in: the same operations, offset included
                     has = np.flatnonzero(hit)
                     home = _bin_index(
-                        _scaled(at[has], lay.log[v]), scale[rows][has], shift[rows][has], offset[has, 0]
+                        _scaled(at[has], lay.log[v]),
+                        scale[rows][has],
+                        shift[rows][has],
+                        offset[has, 0],
                     )
                     self.counts[v, r0 + has, home - offset[has, 0].astype(np.intp)] -= hit[has]
             np.minimum(self.vmin[v], lowest, out=self.vmin[v])

@@ -1,0 +1,135 @@
+"""Streaming: per-step distributions in a fixed-size, mergeable sketch; memory flat in paths."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from bubblesim import load_scenario, simulate
+from bubblesim.analysis.estimates import QUANTILES
+from bubblesim.engine.rng import BLOCK_SIZE
+from bubblesim.engine.sketch import MAX_POINTS, N_BINS, SketchLayout, StepSketch
+
+from ..conftest import SCENARIOS, make_scenario
+
+
+def _quantile_standard_error(x: np.ndarray, qs: np.ndarray, d: float = 0.01) -> np.ndarray:
+    """Monte Carlo standard error of each sample quantile: sqrt(p(1-p)/n) / density, the
+    density read from the exact quantiles at p +/- d."""
+    n = x.shape[1]
+    hi = np.quantile(x, np.minimum(qs + d, 1.0), axis=1).T
+    lo = np.quantile(x, np.maximum(qs - d, 0.0), axis=1).T
+    spacing = np.minimum(qs + d, 1.0) - np.maximum(qs - d, 0.0)
+    return (hi - lo) / spacing * np.sqrt(qs * (1 - qs) / n)
+
+
+def test_sketch_quantiles_are_a_small_part_of_their_monte_carlo_error():
+    """At a size where every path fits, the sketch's quantiles of every state variable are within
+    half a Monte Carlo standard error of the exact ones (exact where the quantile sits on an atom)."""
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    n = 3 * BLOCK_SIZE
+    r = simulate(sc, paths=n, seed=3, keep_paths=n)
+    qs = np.array(QUANTILES)
+    for var in r.sketch.layout.names:
+        exact = np.quantile(r.states[var], qs, axis=1).T
+        got = r.quantiles(var, tuple(qs)).to_numpy()
+        se = _quantile_standard_error(r.states[var], qs)
+        err = np.abs(got - exact)
+        scale = 1.0 + np.abs(exact)
+        on_atom = se <= 1e-12 * scale
+        assert (err[on_atom] <= 1e-9 * scale[on_atom]).all(), var
+        assert (err[~on_atom] <= 0.5 * se[~on_atom]).all(), (var, float((err / se)[~on_atom].max()))
+
+
+def _states(x: np.ndarray, name: str = "v") -> dict:
+    return {name: x}
+
+
+def test_adding_blocks_one_by_one_or_together_gives_the_same_counts():
+    rng = np.random.default_rng(1)
+    blocks = [rng.lognormal(size=(5, 300)) for _ in range(3)]
+    layout = SketchLayout.from_block(_states(blocks[0]), ("v",))
+    apart, together, merged = (StepSketch.empty(layout) for _ in range(3))
+    for b in blocks:
+        apart.add(_states(b))
+    together.add(_states(np.concatenate(blocks, axis=1)))
+    for b in reversed(blocks):  # merged in another order
+        one = StepSketch.empty(layout)
+        one.add(_states(b))
+        merged.merge(one)
+    for other in (together, merged):
+        np.testing.assert_array_equal(apart.counts, other.counts)
+        np.testing.assert_array_equal(apart.vmin, other.vmin)
+        assert apart.paths == other.paths == 900
+
+
+def test_atoms_and_integer_variables_are_read_exactly():
+    rng = np.random.default_rng(2)
+    n = 5000
+    # 40% exactly zero (cash at its floor), 20% at a cap, the rest continuous between
+    cash = np.where(rng.random((3, n)) < 0.4, 0.0, rng.uniform(0, 50, (3, n)))
+    cash[rng.random((3, n)) < 0.2] = 50.0
+    crashes = rng.poisson(1.3, (3, n)).astype(float)
+    states = {"lab_cash": cash, "crash_count": crashes}
+    # the layout comes from a first block drawn like the rest (as block 0 is)
+    layout = SketchLayout.from_block({k: v[:, :1000] for k, v in states.items()}, tuple(states))
+    sk = StepSketch.empty(layout)
+    sk.add(states)
+    for qs in ((0.1, 0.3, 0.35), (0.05, 0.5, 0.95)):
+        for name, x in states.items():
+            exact = np.quantile(x, qs, axis=1).T
+            on_atom = np.isin(exact, [0.0, 50.0]) | (name == "crash_count")
+            got = sk.quantiles(name, qs)
+            np.testing.assert_allclose(got[on_atom], exact[on_atom], rtol=0, atol=1e-12)
+
+
+def test_a_sketch_has_the_same_size_whatever_the_paths_and_at_most_max_points_dates():
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    small, big = simulate(sc, paths=200, seed=1), simulate(sc, paths=3 * BLOCK_SIZE, seed=1)
+    assert small.sketch.counts.shape == big.sketch.counts.shape
+    assert small.sketch.counts.shape[-1] == N_BINS + 2
+    long = make_scenario(scenario={"horizon_years": 10.0, "steps_per_year": 252})
+    r = simulate(long, paths=20, seed=1)
+    assert len(r.sketch.layout.points) == MAX_POINTS
+    q = r.quantiles("market")
+    assert len(q) == MAX_POINTS and q.index[0] == r.dates[0] and q.index[-1] == r.dates[-1]
+
+
+def test_keep_paths_holds_the_first_paths_and_nothing_by_default():
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    n = BLOCK_SIZE + 50
+    everything = simulate(sc, paths=n, seed=4, keep_paths=n)
+    assert simulate(sc, paths=n, seed=4).states == {}
+    some = simulate(sc, paths=n, seed=4, keep_paths=BLOCK_SIZE + 7)
+    assert some.kept_paths == BLOCK_SIZE + 7
+    for k, v in some.states.items():
+        assert v.shape == (sc.n_steps + 1, BLOCK_SIZE + 7)
+        np.testing.assert_array_equal(v, everything.states[k][:, : BLOCK_SIZE + 7])
+
+
+def _peak_traced_bytes(sc, paths: int) -> int:
+    tracemalloc.start()
+    try:
+        simulate(sc, paths=paths, seed=2)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_paths():
+    """Four times the chunks, the same peak (within the per-path summaries, ~28 bytes a path)."""
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    few = _peak_traced_bytes(sc, 5 * BLOCK_SIZE)  # block 0, then one chunk of four
+    many = _peak_traced_bytes(sc, 17 * BLOCK_SIZE)  # block 0, then four chunks of four
+    per_path = 100  # generous: summaries are 2 x 8 bytes + 12 x 1 byte
+    assert many < few + 12 * BLOCK_SIZE * per_path, (few, many)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_non_finite_state_is_refused_by_the_sketch(bad):
+    x = np.ones((2, 10))
+    layout = SketchLayout.from_block(_states(x), ("v",))
+    sk = StepSketch.empty(layout)
+    x[1, 3] = bad
+    with pytest.raises(FloatingPointError):
+        sk.add(_states(x))
