@@ -71,7 +71,7 @@ def _scaled(x: np.ndarray, log: bool) -> np.ndarray:
     """
     if not log:
         return x
-    return np.log(np.maximum(x, 1e-30).astype(np.float32))
+    return np.log(np.clip(x, 1e-30, 1e38).astype(np.float32))
 
 
 def _bin_index(x: np.ndarray, scale: np.ndarray, shift: np.ndarray, offset: np.ndarray):
