@@ -179,15 +179,15 @@ def _mixture_median(lam_a, a, lam_c, c, s):
     return median
 
 
-def poisson_from_uniform(
-    u: np.ndarray, mean: np.ndarray, p0: np.ndarray | None = None
-) -> np.ndarray:
+def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
 
     Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path. Means up
     to :data:`POISSON_SUM_LIMIT` sum the pmf term by term; larger means use
     ``scipy.stats.poisson.ppf``, which is exact too. The means here are mostly far below 1, so
-    nearly every count is 0: only the paths with ``u > exp(-mean)`` go on to the next term.
+    nearly every count is 0: as ``exp(-mean) >= 1 - mean``, only paths with ``u`` above
+    ``1 - mean`` (less a rounding margin) can have an event, and the exact inversion runs on
+    those alone.
 
     Parameters
     ----------
@@ -195,39 +195,34 @@ def poisson_from_uniform(
         Uniforms in (0, 1).
     mean : ndarray
         Poisson means (broadcast with ``u``), >= 0.
-    p0 : ndarray, optional
-        ``exp(-mean)`` if the caller already has it (a mean constant in time).
     """
     u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
-    large = mean > POISSON_SUM_LIMIT
-    any_large = bool(large.any())
-    full_mean = mean
-    if any_large:
-        mean = np.where(large, 0.0, mean)
-        p0 = None
-    pmf0 = np.exp(-mean) if p0 is None else np.broadcast_to(p0, u.shape)
-    above = u > pmf0
-    if any_large:
-        above &= ~large
-    count = above.astype(float)
-    rest = np.flatnonzero(above)
-    if rest.size:  # the few paths with an event: the next terms of the CDF, on them only
-        uu, mm = u.ravel()[rest], mean.ravel()[rest]
-        pmf = pmf0.ravel()[rest]
-        cdf = pmf.copy()
-        n = np.ones(rest.size)
-        k = 0
-        while True:
-            k += 1
-            pmf = pmf * mm / k
-            cdf = cdf + pmf
-            more = uu > cdf
-            if not more.any() or k > 4 * POISSON_SUM_LIMIT + 100:  # or stuck below u by rounding
-                break
-            n += more
-        count.ravel()[rest] = n
-    if any_large:
-        count[large] = stats.poisson.ppf(u[large], full_mean[large])
+    count = np.zeros(u.shape)
+    if u.size == 0:
+        return count
+    large = (mean > POISSON_SUM_LIMIT) if mean.max() > POISSON_SUM_LIMIT else None
+    flat_u, flat_mean = u.ravel(), mean.ravel()
+    maybe = np.flatnonzero(u > (1.0 - mean) - 1e-12)
+    if large is not None:
+        maybe = maybe[~large.ravel()[maybe]]
+    uu, mm = flat_u[maybe], flat_mean[maybe]
+    pmf = np.exp(-mm)
+    cdf = pmf.copy()
+    event = uu > cdf
+    where, uu, mm, pmf, cdf = maybe[event], uu[event], mm[event], pmf[event], cdf[event]
+    n = np.ones(where.size)
+    k = 0
+    while where.size:
+        k += 1
+        pmf = pmf * mm / k
+        cdf = cdf + pmf
+        more = uu > cdf
+        if not more.any() or k > 4 * POISSON_SUM_LIMIT + 100:  # or stuck below u by rounding
+            break
+        n += more
+    count.ravel()[where] = n
+    if large is not None:
+        count[large] = stats.poisson.ppf(u[large], mean[large])
     return count
 
 
@@ -326,9 +321,6 @@ def run_model_into(
     usage_noise = s_q * sqdt
     price_mean_dt = price_mean * dt
     lam_eff_dt = lam_eff * dt
-    # event means constant in time: their P(no event) once, not every step
-    eff_none = np.exp(-lam_eff_dt)
-    pw_none = np.exp(-(lam_pw * dt))
     # capex
     plan_scale = p["capex.plan_scale"]
     life = p["capex.useful_life"]
@@ -492,8 +484,8 @@ def run_model_into(
             break
 
         # --- advance from k to k + 1
-        n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff_dt, eff_none)
-        n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt, pw_none)
+        n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff_dt)
+        n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt)
         z_usage = usage_noise * sh["usage"][k]
         d_ln_price = trend_dt + price_noise * sh["price"][k] + ln_pw * n_pw + eff_price * n_eff
         d_ln_usage = growth * dt - elasticity * d_ln_price + z_usage
@@ -527,7 +519,11 @@ def run_model_into(
         prev_capex = capex
 
         n_crash = poisson_from_uniform(sh["crash"][k], hazard * dt)
-        jump = n_crash * jump_mean + np.sqrt(n_crash) * jump_sd * sh["crash_size"][k]
+        jump = np.zeros(n_paths)  # crashes are rare: their sizes only where there is one
+        hit = np.flatnonzero(n_crash)
+        if hit.size:
+            c = n_crash[hit]
+            jump[hit] = c * jump_mean[hit] + np.sqrt(c) * jump_sd[hit] * sh["crash_size"][k][hit]
         crashes = crashes + n_crash
         if fb:
             drift = (kappa_bar * herding - drag * bubble) if comp else (0.0 - drag * bubble)
