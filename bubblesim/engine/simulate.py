@@ -431,8 +431,9 @@ def simulate_paths(
             for c in range(1, n_chunks):
                 sketch = collect(_run_task(job(c, c + 1, layout)), sketch)
         else:
-            # a few tasks per worker: each returns one sketch, so transfers stay small
-            n_tasks = min(n_chunks - 1, 4 * workers)
+            # a few tasks per worker, at most 8 chunks each (progress every ~130,000 paths): each
+            # returns one sketch (~20 MB), small beside the work it stands for
+            n_tasks = min(n_chunks - 1, max(4 * workers, -(-(n_chunks - 1) // 8)))
             bounds = np.linspace(1, n_chunks, n_tasks + 1).round().astype(int)
             jobs = [
                 job(a, b, layout) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a
