@@ -22,6 +22,7 @@ __all__ = [
     "run_model_into",
     "poisson_from_uniform",
     "price_shock_median",
+    "price_shock_median_of",
     "STATE_VARIABLES",
     "INDEX_START",
 ]
@@ -179,6 +180,18 @@ def _mixture_median(lam_a, a, lam_c, c, s):
     return median
 
 
+def price_shock_median_of(params: Mapping[str, np.ndarray]) -> np.ndarray:
+    """:func:`price_shock_median` of the model's price shocks, per path, from its parameters."""
+    p = params
+    return price_shock_median(
+        p["llm_price.price_war_rate"],
+        np.log1p(-p["llm_price.price_war_drop"]),
+        p["gpu_demand.efficiency_shock_rate"],
+        -p["gpu_demand.price_passthrough"] * np.log(p["gpu_demand.efficiency_gain"]),
+        p["llm_price.volatility"],
+    )
+
+
 def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
 
@@ -308,7 +321,7 @@ def run_model_into(
     # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
     median = p.get("price.shock_median")
     if median is None:
-        median = price_shock_median(lam_pw, ln_pw, lam_eff, eff_price, s_p)
+        median = price_shock_median_of(p)
     price_trend = -ln_decay - median
     # expected log price change per year (trend plus the jumps' mean)
     price_mean = price_trend + lam_pw * ln_pw + lam_eff * eff_price
@@ -345,7 +358,6 @@ def run_model_into(
     pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
     pool_cut = p["cash_burn.pool_stress_cut"]
     window_sens = p["cash_burn.window_sensitivity"]
-    round_rate_dt = -round_rate
     # market
     mu_ai = p["market.ai_drift"]
     s_ai = p["market.ai_volatility"]
@@ -456,7 +468,7 @@ def run_model_into(
             herding = h1 * np.maximum(bubble, 0.0) ** q
             hazard = h0 + (herding + h2 * gap + h3 * stress)
         else:
-            hazard = h0 + 0.0 * bubble
+            hazard = h0
         o_hazard[k] = hazard
         capex_cut = c_gap * np.maximum(0.0, gap - gap0) + c_stress * stress  # log cut vs plan
         capex = np.exp(-capex_cut, out=o_capex[k])
@@ -505,7 +517,7 @@ def run_model_into(
         drawdown_ai = 1.0 - ai_index / ai_peak
         window = np.exp(-window_sens * drawdown_ai)
         seeking = wants & ~failed & (runway < raise_months)
-        closes = seeking & (sh["funding"][k] < -np.expm1(round_rate_dt * window * dt))
+        closes = seeking & (sh["funding"][k] < -np.expm1(-round_rate * window * dt))
         raised = np.where(closes, np.minimum(round_years * planned, pool), 0.0)
         # the pool refills over the year, slower under stress; what it holds shrinks with the window
         pool = np.minimum(
@@ -529,7 +541,7 @@ def run_model_into(
             drift = (kappa_bar * herding - drag * bubble) if comp else (0.0 - drag * bubble)
             bubble = bubble + drift * dt + jump + ln_failure * fails
         else:
-            bubble = bubble + 0.0 * dt + jump
+            bubble = bubble + jump
         if markov:
             tb = turbulent
             drift_ai = np.where(tb, ai_drift_dt_t, ai_drift_dt)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._version import __version__
 from ..scenario import Scenario, ScenarioError
-from .model import STATE_VARIABLES, ModelOptions, price_shock_median, run_model_into
+from .model import STATE_VARIABLES, ModelOptions, price_shock_median_of, run_model_into
 from .reductions import INDICES, path_summaries
 from .rng import BLOCK_SIZE, blocks
 from .shocks import (
@@ -154,13 +154,7 @@ def _chunk_params(scenario, chunk, seed, overrides) -> dict[str, np.ndarray]:
         params = draw_parameters(scenario, seed, block, size)
         for name, values in (overrides or {}).items():
             params[name] = np.asarray(values[offset : offset + size], dtype=float)
-        params["price.shock_median"] = price_shock_median(
-            params["llm_price.price_war_rate"],
-            np.log1p(-params["llm_price.price_war_drop"]),
-            params["gpu_demand.efficiency_shock_rate"],
-            params["gpu_demand.price_passthrough"] * -np.log(params["gpu_demand.efficiency_gain"]),
-            params["llm_price.volatility"],
-        )
+        params["price.shock_median"] = price_shock_median_of(params)
         parts.append(params)
         offset += size
     if len(parts) == 1:

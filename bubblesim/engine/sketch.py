@@ -264,24 +264,13 @@ class StepSketch:
             centre = np.concatenate([[vmin], edges[:-1] + 0.5, [vmax]])
             a = b = np.round(centre)
         a, b = np.clip(a, vmin, vmax), np.clip(b, vmin, vmax)
-        pieces = [(c, a, b)]
-        extra_c, extra_x = [], []
-        for k in range(lay.atoms.shape[1]):
-            atom = lay.atoms[v, k, s]
-            if np.isnan(atom) or self.atom_counts[v, k, s] == 0:
-                continue
-            extra_c.append(float(self.atom_counts[v, k, s]))
-            extra_x.append(atom)
-        if extra_c:  # points: merged into the value order, splitting the bin they sit in
-            c_all, a_all, b_all = [c], [a], [b]
-            for cnt, x in zip(extra_c, extra_x, strict=True):
-                c_all.append(np.array([cnt]))
-                a_all.append(np.array([x]))
-                b_all.append(np.array([x]))
-            c, a, b = (np.concatenate(p) for p in (c_all, a_all, b_all))
-            c, a, b = _split_around_points(c, a, b)
-            pieces = [(c, a, b)]
-        return pieces[0]
+        counted = self.atom_counts[v, :, s] > 0
+        if not counted.any():
+            return c, a, b
+        # atoms are points: merged into the value order, splitting the bin they sit in
+        atoms = lay.atoms[v, counted, s]
+        c = np.concatenate([c, self.atom_counts[v, counted, s].astype(float)])
+        return _split_around_points(c, np.concatenate([a, atoms]), np.concatenate([b, atoms]))
 
 
 def _split_around_points(c, a, b):
