@@ -14,6 +14,17 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import special, stats
 
+from .channels import (
+    INDEX_START,
+    BroadMarket,
+    CapexCoverage,
+    DemandPrice,
+    HazardIndex,
+    LabFunding,
+    Now,
+    PathState,
+)
+from .poisson import POISSON_SUM_LIMIT, poisson_from_uniform
 from .shocks import Shocks
 
 __all__ = [
@@ -25,13 +36,8 @@ __all__ = [
     "price_shock_median_of",
     "STATE_VARIABLES",
     "INDEX_START",
+    "POISSON_SUM_LIMIT",
 ]
-
-#: Level of the AI index, the rest of the market and the broad market at the start.
-INDEX_START = 100.0
-
-#: Poisson means up to this are inverted by summing the pmf; larger ones use scipy's exact inverse CDF.
-POISSON_SUM_LIMIT = 30.0
 
 #: State variables recorded at every grid point: name -> (unit, description).
 STATE_VARIABLES: dict[str, tuple[str, str]] = {
@@ -192,53 +198,6 @@ def price_shock_median_of(params: Mapping[str, np.ndarray]) -> np.ndarray:
     )
 
 
-def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson counts by inversion of the CDF: the smallest ``n`` with ``u <= F(n; mean)``.
-
-    Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path. Means up
-    to :data:`POISSON_SUM_LIMIT` sum the pmf term by term; larger means use
-    ``scipy.stats.poisson.ppf``, which is exact too. The means here are mostly far below 1, so
-    nearly every count is 0: as ``exp(-mean) >= 1 - mean``, only paths with ``u`` above
-    ``1 - mean`` (less a rounding margin) can have an event, and the exact inversion runs on
-    those alone.
-
-    Parameters
-    ----------
-    u : ndarray
-        Uniforms in (0, 1).
-    mean : ndarray
-        Poisson means (broadcast with ``u``), >= 0.
-    """
-    u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
-    count = np.zeros(u.shape)
-    if u.size == 0:
-        return count
-    large = (mean > POISSON_SUM_LIMIT) if mean.max() > POISSON_SUM_LIMIT else None
-    flat_u, flat_mean = u.ravel(), mean.ravel()
-    maybe = np.flatnonzero(u > (1.0 - mean) - 1e-12)
-    if large is not None:
-        maybe = maybe[~large.ravel()[maybe]]
-    uu, mm = flat_u[maybe], flat_mean[maybe]
-    pmf = np.exp(-mm)
-    cdf = pmf.copy()
-    event = uu > cdf
-    where, uu, mm, pmf, cdf = maybe[event], uu[event], mm[event], pmf[event], cdf[event]
-    n = np.ones(where.size)
-    k = 0
-    while where.size:
-        k += 1
-        pmf = pmf * mm / k
-        cdf = cdf + pmf
-        more = uu > cdf
-        if not more.any() or k > 4 * POISSON_SUM_LIMIT + 100:  # or stuck below u by rounding
-            break
-        n += more
-    count.ravel()[where] = n
-    if large is not None:
-        count[large] = stats.poisson.ppf(u[large], mean[large])
-    return count
-
-
 def run_model(
     params: Mapping[str, np.ndarray],
     schedules: Mapping[str, np.ndarray],
@@ -290,282 +249,62 @@ def run_model_into(
     :func:`price_shock_median`, so a caller stepping several blocks as one array solves it per block.
     """
     n_steps, n_paths = steps["ai"].shape
-    sqdt = np.sqrt(dt)
-    fb = options.feedback
-    comp = options.feedback and options.bubble_compensation
-    cahn = options.required_revenue_rule == "cahn"
     p = params
-
-    # demand
-    g_long = np.log1p(p["gpu_demand.long_run_growth"])
-    theta = p["gpu_demand.mean_reversion"]
-    s_g = p["gpu_demand.growth_volatility"]
-    s_q = p["gpu_demand.volatility"]
-    ou_decay = np.exp(-theta * dt)
-    ou_sd = np.sqrt(
-        np.where(theta > 0, -np.expm1(-2 * theta * dt) / (2 * np.where(theta > 0, theta, 1.0)), dt)
-    )
-    growth_noise = s_g * ou_sd
-    lam_eff = p["gpu_demand.efficiency_shock_rate"]
-    ln_gain = np.log(p["gpu_demand.efficiency_gain"])
-    jevons = p["gpu_demand.jevons"]
-    passthrough = p["gpu_demand.price_passthrough"]
-    # price and revenue
-    ln_decay = np.log(p["llm_price.annual_decay"])
-    s_p = p["llm_price.volatility"]
-    elasticity = p["llm_price.elasticity"]
-    lam_pw = p["llm_price.price_war_rate"]
-    ln_pw = np.log1p(-p["llm_price.price_war_drop"])
-    revenue0 = p["llm_price.initial_revenue"]
-    eff_price = -passthrough * ln_gain  # log price move of one efficiency shock
-    # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
     median = p.get("price.shock_median")
     if median is None:
         median = price_shock_median_of(p)
-    price_trend = -ln_decay - median
-    # expected log price change per year (trend plus the jumps' mean)
-    price_mean = price_trend + lam_pw * ln_pw + lam_eff * eff_price
-    # compute demand moved by one efficiency shock: eta cut net of Jevons, plus price response
-    eff_compute = (-(1.0 - jevons) + elasticity * passthrough) * ln_gain
-    eff_cut = -(1.0 - jevons) * ln_gain
-    one_minus_e = 1.0 - elasticity
-    trend_dt = price_trend * dt
-    price_noise = s_p * sqdt
-    usage_noise = s_q * sqdt
-    price_mean_dt = price_mean * dt
-    lam_eff_dt = lam_eff * dt
-    # capex
-    plan_scale = p["capex.plan_scale"]
-    life = p["capex.useful_life"]
-    rate = p["capex.cost_of_capital"]
-    margin = p["capex.margin"]
-    gross_margin = p["capex.gross_margin"]
-    target = p["capex.coverage_target"]
-    c_gap = p["capex.discipline_gap"]
-    c_stress = p["capex.discipline_stress"]
-    decay_k = np.exp(-dt / life)
-    recovery = 1.0 / life + rate
-    stock_share = 1.0 - decay_k
-    # cash
-    burn_scale = p["cash_burn.burn_scale"]
-    rev_share = p["cash_burn.revenue_share"]
-    burn_cut = p["cash_burn.stress_burn_cut"]
-    ln_failure = np.log1p(-p["cash_burn.failure_drop"])
-    raise_months = p["cash_burn.raise_runway_months"]
-    stress_months = p["cash_burn.stress_runway_months"]
-    round_rate = p["cash_burn.round_rate"]
-    round_years = p["cash_burn.round_size_years"]
-    pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
-    pool_cut = p["cash_burn.pool_stress_cut"]
-    window_sens = p["cash_burn.window_sensitivity"]
-    # market
-    mu_ai = p["market.ai_drift"]
-    s_ai = p["market.ai_volatility"]
-    mu_rest = p["market.rest_drift"]
-    s_rest = p["market.rest_volatility"]
-    rho = p["market.correlation"]
-    rho_rest = np.sqrt(1.0 - rho**2)
-    weight = p["market.mag7_weight"]
-    contagion = p["market.contagion"]
-    drag = p["market.valuation_drag"]
-    rest_b0 = p["market.rest_overvaluation"]
-    rest_priced = bool(np.any(rest_b0 != 0.0))  # the rest's valuation drag (0 when not overvalued)
-    beta_rev = p["market.revenue_beta"]
-    beta_compute = p["market.compute_beta"]
-    beta_capex = p["market.capex_beta"]
-    b0 = p["market.initial_overvaluation"]
-    jump_mean = np.log1p(-p["market.crash_size"])
-    jump_sd = p["market.crash_size_volatility"]
-    kappa_bar = -np.expm1(jump_mean + 0.5 * jump_sd**2)
-    # the rest's drift includes contagion: compensate E[exp(contagion * J)] per crash
-    kappa_rest = -np.expm1(contagion * jump_mean + 0.5 * (contagion * jump_sd) ** 2)
-    # market regime (volatility clustering): calm and turbulent drift and volatility
-    markov = options.regime == "markov"
-    leave_calm = -np.expm1(-p["market.calm_exit_rate"] * dt)
-    leave_turb = -np.expm1(-p["market.turbulent_exit_rate"] * dt)
-    turb_share = leave_calm / (leave_calm + leave_turb)  # stationary probability of turbulence
-    mu_rest_t = p["market.rest_turbulent_drift"]
-    s_rest_t = p["market.rest_turbulent_volatility"]
-    mu_ai_t = p["market.ai_turbulent_drift"]
-    s_ai_t = p["market.ai_turbulent_volatility"]
-    h0 = p["market.hazard_base"]
-    h1 = p["market.hazard_bubble"]
-    q = p["market.hazard_bubble_power"]
-    if (q == q[0]).all():  # one power for every path: a scalar exponent (2 is a plain square)
-        q = float(q[0])
-    h2 = p["market.hazard_coverage"]
-    h3 = p["market.hazard_stress"]
-    # the AI index's log drift and volatility per step, calm and turbulent
-    ai_drift_dt = (mu_ai - 0.5 * s_ai**2) * dt
-    ai_noise = s_ai * sqdt
-    ai_drift_dt_t = (mu_ai_t - 0.5 * s_ai_t**2) * dt
-    ai_noise_t = s_ai_t * sqdt
+    demand = DemandPrice(p, dt, median)
+    capex = CapexCoverage(p, dt, options.required_revenue_rule == "cahn", schedules["capex.plan"])
+    lab = LabFunding(p, dt, schedules["cash_burn.plan"], schedules["cash_burn.revenue_plan"])
+    index = HazardIndex(p, dt, options.feedback, options.feedback and options.bubble_compensation)
+    market = BroadMarket(p, dt, options.regime == "markov", (index.jump_mean, index.jump_sd))
 
-    capex_plan = schedules["capex.plan"]
-    burn_plan = schedules["cash_burn.plan"]
-    revenue_plan = schedules["cash_burn.revenue_plan"]
+    st, now = PathState(), Now()
+    demand.start(st, p, n_paths)
+    capex.start(st, p)
+    lab.start(st, p, n_paths)
+    index.start(st, n_paths)
+    market.start(st, steps, n_paths)
 
-    # state at k = 0
-    growth = np.log1p(p["gpu_demand.initial_growth"]).astype(float)
-    ln_price = np.zeros(n_paths)
-    ln_usage = np.zeros(n_paths)
-    ln_eff = np.zeros(n_paths)  # compute per unit of capability
-    capital = p["capex.initial_stock"].astype(float)
-    cash = p["cash_burn.initial_cash"].astype(float)
-    failed = np.zeros(n_paths, dtype=bool)
-    pool = pool_size.astype(float)  # funding the lab can still raise
-    fundamental = np.zeros(n_paths)
-    bubble = b0.astype(float)
-    ln_rest = np.full(n_paths, np.log(INDEX_START))
-    ai_peak = np.full(n_paths, INDEX_START)
-    crashes = np.zeros(n_paths)
-    prev_capex = plan_scale * capex_plan[0]
-    gap0 = None
-    prev_cut = None
-
-    sh = steps
-    # the regime at k = 0 is drawn from the chain's stationary distribution
-    turbulent = (sh["regime"][0] < turb_share) if markov else None
-    o_ai, o_market, o_revenue = out["ai_index"], out["market"], out["ai_revenue"]
-    o_required, o_coverage, o_capex = out["required_revenue"], out["coverage"], out["capex"]
-    o_capital, o_burn, o_cash = out["capital_stock"], out["lab_burn"], out["lab_cash"]
-    o_stress, o_hazard, o_crashes = out["funding_stress"], out["crash_hazard"], out["crash_count"]
-    o_bubble, o_failed, o_pool = out["overvaluation"], out["lab_failed"], out["funding_pool"]
+    o = out
     # variables read only for the record: their logs now, one exponential per block at the end
-    o_compute, o_growth, o_price = out["compute_demand"], out["demand_growth"], out["llm_price"]
-    if not markov:
-        out["market_regime"].fill(0.0)
+    o_compute, o_growth, o_price = o["compute_demand"], o["demand_growth"], o["llm_price"]
+    if not market.markov:
+        o["market_regime"].fill(0.0)
     for k in range(n_steps + 1):
-        t = k * dt
-        o_price[k] = ln_price
-        revenue = np.exp(ln_price + ln_usage, out=o_revenue[k])
-        revenue *= revenue0
-        rest = np.exp(ln_rest)
-        # required revenue and coverage
-        if cahn:
-            required = prev_capex / (1.0 - gross_margin)
-        else:
-            required = capital * recovery / margin
-        required = np.maximum(required, 1e-9, out=o_required[k])
-        coverage = np.divide(revenue, required, out=o_coverage[k])
-        gap = np.log(target / coverage)
-        np.maximum(gap, 0.0, out=gap)
-        if gap0 is None:
-            gap0 = gap
-        # lab cash and funding stress: the burn plan assumed the labs' own revenue plan
-        planned = burn_scale * burn_plan[k] + gross_margin * (revenue_plan[k] - rev_share * revenue)
-        wants = planned > 0
-        runway = np.where(wants, 12.0 * cash / np.where(wants, planned, 1.0), np.inf)
-        stress = np.clip(1.0 - runway / stress_months, 0.0, 1.0)
-        stress[cash <= 0] = 1.0
-        stress[~wants] = 0.0
-        o_stress[k] = stress
-        # a stressed lab cuts its burn; a lab that has run out of cash spends only what it earns
-        burn = np.where(failed, np.minimum(planned, 0.0), planned * (1.0 - burn_cut * stress))
-        o_burn[k] = burn
-        # crash hazard and realized capex
-        if fb:
-            herding = h1 * np.maximum(bubble, 0.0) ** q
-            hazard = h0 + (herding + h2 * gap + h3 * stress)
-        else:
-            hazard = h0
-        o_hazard[k] = hazard
-        capex_cut = c_gap * np.maximum(0.0, gap - gap0) + c_stress * stress  # log cut vs plan
-        capex = np.exp(-capex_cut, out=o_capex[k])
-        capex *= plan_scale * capex_plan[k]
-        # capex news is priced when it is known (same step), not one step later
-        if fb and prev_cut is not None:
-            fundamental = fundamental - beta_capex * (capex_cut - prev_cut)
-        prev_cut = capex_cut
-        ai_index = np.exp(fundamental + bubble - b0, out=o_ai[k])
-        ai_index *= INDEX_START
-        np.maximum(ai_peak, ai_index, out=ai_peak)
-
-        np.add(weight * ai_index, (1.0 - weight) * rest, out=o_market[k])
-        o_capital[k] = capital
-        o_cash[k] = cash
-        o_compute[k] = ln_usage + ln_eff
-        o_growth[k] = growth
-        o_bubble[k] = bubble
-        o_crashes[k] = crashes
-        o_failed[k] = failed
-        o_pool[k] = pool
-        if markov:
-            out["market_regime"][k] = turbulent
+        # --- the state at grid point k, channel by channel
+        o_price[k] = st.ln_price
+        demand.observe(st, now, o["ai_revenue"][k])
+        capex.observe_coverage(st, now, o["required_revenue"][k], o["coverage"][k])
+        lab.observe(st, now, k)
+        o["funding_stress"][k] = now.stress
+        o["lab_burn"][k] = now.burn
+        index.observe_hazard(st, now)
+        o["crash_hazard"][k] = now.hazard
+        capex.observe_capex(st, now, k, o["capex"][k])
+        index.observe_index(st, now, o["ai_index"][k])
+        market.observe(st, now, o["market"][k])
+        o["capital_stock"][k] = st.capital
+        o["lab_cash"][k] = st.cash
+        o_compute[k] = st.ln_usage + st.ln_eff
+        o_growth[k] = st.growth
+        o["overvaluation"][k] = st.bubble
+        o["crash_count"][k] = st.crashes
+        o["lab_failed"][k] = st.failed
+        o["funding_pool"][k] = st.pool
+        if market.markov:
+            o["market_regime"][k] = st.turbulent
         if k == n_steps:
             break
 
-        # --- advance from k to k + 1
-        n_eff = poisson_from_uniform(sh["efficiency"][k], lam_eff_dt)
-        n_pw = poisson_from_uniform(sh["price_war"][k], lam_pw * dt)
-        z_usage = usage_noise * sh["usage"][k]
-        d_ln_price = trend_dt + price_noise * sh["price"][k] + ln_pw * n_pw + eff_price * n_eff
-        d_ln_usage = growth * dt - elasticity * d_ln_price + z_usage
-        # revenue surprise against what the model itself expects given the state (mean zero)
-        revenue_surprise = one_minus_e * (d_ln_price - price_mean_dt) + z_usage
-        # compute needed per unit of capability: cut by the gain, less what Jevons wins back
-        d_ln_eff = eff_cut * n_eff
-        compute_surprise = eff_compute * (n_eff - lam_eff_dt)
-        # exact Ornstein-Uhlenbeck transition (stable for any theta * dt)
-        growth = g_long + (growth - g_long) * ou_decay + growth_noise * sh["demand_growth"][k]
-        ln_price = ln_price + d_ln_price
-        ln_usage = ln_usage + d_ln_usage
-        ln_eff = ln_eff + d_ln_eff
-
-        capital = capital * decay_k + capex * life * stock_share
-
-        drawdown_ai = 1.0 - ai_index / ai_peak
-        window = np.exp(-window_sens * drawdown_ai)
-        seeking = wants & ~failed & (runway < raise_months)
-        closes = seeking & (sh["funding"][k] < -np.expm1(-round_rate * window * dt))
-        raised = np.where(closes, np.minimum(round_years * planned, pool), 0.0)
-        # the pool refills over the year, slower under stress; what it holds shrinks with the window
-        pool = np.minimum(
-            pool - raised + pool_size * window * (1.0 - pool_cut * stress) * dt, pool_size * window
-        )
-        cash = cash - burn * dt + raised
-        # the lab runs out of cash: it fails once, cash is floored at zero
-        fails = cash < 0
-        cash = np.maximum(cash, 0.0)
-        failed = failed | fails
-        prev_capex = capex
-
-        n_crash = poisson_from_uniform(sh["crash"][k], hazard * dt)
-        jump = np.zeros(n_paths)  # crashes are rare: their sizes only where there is one
-        hit = np.flatnonzero(n_crash)
-        if hit.size:
-            c = n_crash[hit]
-            jump[hit] = c * jump_mean[hit] + np.sqrt(c) * jump_sd[hit] * sh["crash_size"][k][hit]
-        crashes = crashes + n_crash
-        if fb:
-            drift = (kappa_bar * herding - drag * bubble) if comp else (0.0 - drag * bubble)
-            bubble = bubble + drift * dt + jump + ln_failure * fails
-        else:
-            bubble = bubble + jump
-        if markov:
-            tb = turbulent
-            drift_ai = np.where(tb, ai_drift_dt_t, ai_drift_dt)
-            noise_ai = np.where(tb, ai_noise_t, ai_noise)
-            m_rest = np.where(tb, mu_rest_t, mu_rest)
-            v_rest = np.where(tb, s_rest_t, s_rest)
-        else:
-            drift_ai, noise_ai, m_rest, v_rest = ai_drift_dt, ai_noise, mu_rest, s_rest
-        fundamental = fundamental + drift_ai + noise_ai * sh["ai"][k]
-        if fb:
-            fundamental = (
-                fundamental + beta_rev * revenue_surprise + beta_compute * compute_surprise
-            )
-        if rest_priced:
-            m_rest = m_rest - drag * (rest_b0 * np.exp(-drag * t))
-        ln_rest = (
-            ln_rest
-            + (m_rest + kappa_rest * hazard - 0.5 * v_rest**2) * dt
-            + v_rest * sqdt * (rho * sh["ai"][k] + rho_rest * sh["rest"][k])
-            + contagion * jump
-        )
-        if markov and k + 1 < n_steps:  # the regime for the next step
-            u = sh["regime"][k + 1]
-            turbulent = np.where(turbulent, u >= leave_turb, u < leave_calm)
+        # --- advance from k to k + 1, in the order the channels feed each other
+        demand.advance(st, now, steps, k)
+        capex.advance(st, now)
+        lab.advance(st, now, steps, k)
+        index.advance_crashes(st, now, steps, k)
+        drift_ai, noise_ai = market.ai_diffusion(st)
+        index.advance_fundamental(st, now, steps["ai"][k], drift_ai, noise_ai)
+        market.advance(st, now, steps, k, n_steps)
     # the record-only variables, from their logs, once for the whole block
     np.exp(o_price, out=o_price)
     o_price *= INDEX_START
