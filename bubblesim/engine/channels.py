@@ -255,7 +255,9 @@ class LabFunding:
         runway = np.where(wants, 12.0 * st.cash / np.where(wants, planned, 1.0), np.inf)
         stress = np.clip(1.0 - runway / self.stress_months, 0.0, 1.0)
         stress[st.cash <= 0] = 1.0
-        stress[~wants] = 0.0
+        # nothing left to fund: a lab with no planned burn, or one that has failed (it spends
+        # only what it earns; its failure was priced once, when it happened)
+        stress[~wants | st.failed] = 0.0
         # a stressed lab cuts its burn; a lab that has run out of cash spends only what it earns
         now.burn = np.where(
             st.failed, np.minimum(planned, 0.0), planned * (1.0 - self.burn_cut * stress)

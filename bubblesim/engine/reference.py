@@ -172,7 +172,7 @@ def reference_path(
             "capex.gross_margin"
         ] * (schedules["cash_burn.revenue_plan"][k] - lab_revenue)
         runway = 12 * cash / planned if planned > 0 else math.inf
-        if planned <= 0:
+        if planned <= 0 or failed:  # nothing left to fund (a failed lab spends what it earns)
             stress = 0.0
         elif cash <= 0:
             stress = 1.0
