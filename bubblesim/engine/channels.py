@@ -47,20 +47,23 @@ class PathState:
         "ln_price",
         "ln_usage",
         "ln_eff",
-        # 2. capex: capital stock, last step's capex, the coverage gap at the start, last cut
+        # 2. capex: capital stock, last step's capex, the coverage gap at the start, and the cut
+        #    that the market expected for this step when it priced the last one
         "capital",
         "prev_capex",
         "gap0",
-        "prev_cut",
+        "expected_cut",
         # 3. lab: cash, failed for good, what the pool still holds
         "cash",
         "failed",
         "pool",
-        # 4. the AI index: fundamental log level, bubble component, running peak, crash count
+        # 4. the AI index: fundamental log level, bubble component, running peak, crash count,
+        #    and ln(1 - failure_drop) x the market's odds of a lab failure at the start
         "fundamental",
         "bubble",
         "ai_peak",
         "crashes",
+        "odds_level0",
         # 5. the rest of the market: log level, the regime
         "ln_rest",
         "turbulent",
@@ -85,8 +88,13 @@ class Now:
         "cut",
         "capex",
         "ai_index",
+        "window",
+        "odds",
         "revenue_surprise",
         "compute_surprise",
+        "ln_revenue_next",
+        "expected_stress",
+        "expected_odds",
         "fails",
         "jump",
     )
@@ -116,6 +124,7 @@ class DemandPrice:
         lam_pw = p["llm_price.price_war_rate"]
         self.ln_pw = np.log1p(-p["llm_price.price_war_drop"])
         self.revenue0 = p["llm_price.initial_revenue"]
+        self.ln_revenue0 = np.log(self.revenue0)
         self.eff_price = -passthrough * ln_gain  # log price move of one efficiency shock
         # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
         price_trend = -np.log(p["llm_price.annual_decay"]) - shock_median
@@ -144,6 +153,12 @@ class DemandPrice:
         revenue = np.exp(st.ln_price + st.ln_usage, out=o_revenue)
         revenue *= self.revenue0
         now.revenue = revenue
+
+    def expect(self, st: PathState, now: Now) -> None:
+        """``E_k[ln R_{k+1}] = ln R_k + (g_k + (1 - e) mu_p) dt``, what the market expects."""
+        now.ln_revenue_next = (
+            self.ln_revenue0 + (st.ln_price + st.ln_usage) + st.growth * self.dt
+        ) + self.one_minus_e * self.price_mean_dt
 
     def advance(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int) -> None:
         """Price, usage, compute and growth from ``k`` to ``k + 1``; the step's surprises on ``now``."""
@@ -191,7 +206,7 @@ class CapexCoverage:
         st.capital = p["capex.initial_stock"].astype(float)
         st.prev_capex = self.plan_scale * self.capex_plan[0]
         st.gap0 = None
-        st.prev_cut = None
+        st.expected_cut = None
 
     def observe_coverage(
         self, st: PathState, now: Now, o_required: np.ndarray, o_coverage: np.ndarray
@@ -221,6 +236,22 @@ class CapexCoverage:
         st.capital = st.capital * self.decay_k + now.capex * self.life * self.stock_share
         st.prev_capex = now.capex
 
+    def expect(self, st: PathState, now: Now) -> None:
+        """``E_k[cut_{k+1}]``: next step's cut at the expected revenue and the expected stress.
+
+        ``R*_{k+1}`` is known at ``k`` (the capital after this step's capex, or this step's capex
+        under Cahn's rule); revenue enters at its conditional mean (first order in its noise)."""
+        if self.cahn:
+            required = st.prev_capex / (1.0 - self.gross_margin)
+        else:
+            required = st.capital * self.recovery / self.margin
+        required = np.maximum(required, 1e-9)
+        gap = np.log(self.target * required) - now.ln_revenue_next
+        np.maximum(gap, 0.0, out=gap)
+        st.expected_cut = (
+            self.c_gap * np.maximum(0.0, gap - st.gap0) + self.c_stress * now.expected_stress
+        )
+
 
 class LabFunding:
     """3. The labs' planned burn, funding stress, burn, rounds, the funding pool and failure."""
@@ -246,11 +277,43 @@ class LabFunding:
         st.failed = np.zeros(n_paths, dtype=bool)
         st.pool = self.pool_size.astype(float)  # funding the lab can still raise
 
+    def planned_burn(self, k: int, revenue: np.ndarray) -> np.ndarray:
+        """The burn plan at ``k`` plus ``gross_margin`` of the labs' revenue shortfall on plan."""
+        return self.burn_scale * self.burn_plan[k] + self.gross_margin * (
+            self.revenue_plan[k] - self.rev_share * revenue
+        )
+
+    def stress_after(self, cash: np.ndarray, planned: np.ndarray) -> np.ndarray:
+        """Stress of a lab that ends the step with ``cash`` (before the floor) and plans
+        ``planned``: 0 if it has failed (``cash < 0``) or plans no burn, 1 at exactly no cash."""
+        runway = 12.0 * cash / np.where(planned > 0, planned, 1.0)
+        stress = np.clip(1.0 - runway / self.stress_months, 0.0, 1.0)
+        stress[cash == 0] = 1.0
+        stress[(cash < 0) | (planned <= 0)] = 0.0
+        return stress
+
+    def failure_odds(self, cash: np.ndarray, planned: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """The market's chance that a lab ending a step with ``cash`` fails: 1 if it already has
+        (``cash < 0``), 0 if it plans no burn, else the chance that no round closes, at ``rate``
+        a year, before its cash runs out (it seeks one from ``raise_runway_months`` of runway):
+        ``exp(-rate min(C / P, raise_runway_months / 12))``."""
+        years = np.clip(cash / np.where(planned > 0, planned, 1.0), 0.0, self.raise_months / 12.0)
+        odds = np.exp(-rate * years)
+        odds[planned <= 0] = 0.0
+        odds[cash < 0] = 1.0
+        return odds
+
+    def observe_window(self, st: PathState, now: Now, ai_index: np.ndarray, odds: bool) -> None:
+        """The funding window ``W = exp(-window_sensitivity DD)`` from the AI index's drawdown
+        and, with ``odds``, the market's odds that the lab fails (1 once it has)."""
+        now.window = np.exp(-self.window_sens * (1.0 - ai_index / np.maximum(st.ai_peak, ai_index)))
+        if odds:
+            now.odds = self.failure_odds(st.cash, now.planned, self.round_rate * now.window)
+            now.odds[st.failed] = 1.0
+
     def observe(self, st: PathState, now: Now, k: int) -> None:
         """Planned burn (against the labs' own revenue plan), runway, stress and burn at ``k``."""
-        planned = self.burn_scale * self.burn_plan[k] + self.gross_margin * (
-            self.revenue_plan[k] - self.rev_share * now.revenue
-        )
+        planned = self.planned_burn(k, now.revenue)
         wants = planned > 0
         runway = np.where(wants, 12.0 * st.cash / np.where(wants, planned, 1.0), np.inf)
         stress = np.clip(1.0 - runway / self.stress_months, 0.0, 1.0)
@@ -264,13 +327,36 @@ class LabFunding:
         )
         now.planned, now.wants, now.runway, now.stress = planned, wants, runway, stress
 
-    def advance(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int) -> None:
-        """Rounds, the pool and cash from ``k`` to ``k + 1``; ``now.fails`` where the lab fails."""
-        drawdown_ai = 1.0 - now.ai_index / st.ai_peak
-        window = np.exp(-self.window_sens * drawdown_ai)
+    def advance(
+        self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int, expect: bool
+    ) -> None:
+        """Rounds, the pool and cash from ``k`` to ``k + 1``; ``now.fails`` where the lab fails.
+
+        With ``expect`` (the market's channels are on), also what the market expects at ``k`` of
+        step ``k + 1``, over whether a sought round closes and at the expected revenue
+        (``now.ln_revenue_next``): the stress (``now.expected_stress``) and the failure odds
+        (``now.expected_odds``, at this step's window)."""
+        window = now.window
         seeking = now.wants & ~st.failed & (now.runway < self.raise_months)
-        closes = seeking & (sh["funding"][k] < -np.expm1(-self.round_rate * window * self.dt))
-        raised = np.where(closes, np.minimum(self.round_years * now.planned, st.pool), 0.0)
+        chance = -np.expm1(-self.round_rate * window * self.dt)
+        closes = seeking & (sh["funding"][k] < chance)
+        offer = np.minimum(self.round_years * now.planned, st.pool)
+        raised = np.where(closes, offer, 0.0)
+        if expect:
+            no_round = st.cash - now.burn * self.dt
+            with_round = no_round + offer
+            rate = self.round_rate * window
+            close = np.where(seeking, chance, 0.0)
+            planned = self.planned_burn(k + 1, np.exp(now.ln_revenue_next))
+            live = ~st.failed
+            now.expected_stress = live * (
+                close * self.stress_after(with_round, planned)
+                + (1.0 - close) * self.stress_after(no_round, planned)
+            )
+            expected_odds = close * self.failure_odds(with_round, planned, rate) + (
+                1.0 - close
+            ) * self.failure_odds(no_round, planned, rate)
+            now.expected_odds = np.where(live, expected_odds, 1.0)
         # the pool refills over the year, slower under stress; what it holds shrinks with the window
         st.pool = np.minimum(
             st.pool
@@ -317,6 +403,7 @@ class HazardIndex:
         st.bubble = self.b0.astype(float)
         st.ai_peak = np.full(n_paths, self.index_start)
         st.crashes = np.zeros(n_paths)
+        st.odds_level0 = None
 
     def observe_hazard(self, st: PathState, now: Now) -> None:
         """``h = h0 + fb [h1 max(b, 0)^q + h2 gap + h3 S]``."""
@@ -327,15 +414,28 @@ class HazardIndex:
             now.hazard = self.h0
 
     def observe_index(self, st: PathState, now: Now, o_ai: np.ndarray) -> None:
-        """Prices the step's capex news, then ``A = 100 exp(x + b - b_0)`` and its running peak."""
-        # capex news is priced when it is known (same step), not one step later
-        if self.fb and st.prev_cut is not None:
-            st.fundamental = st.fundamental - self.beta_capex * (now.cut - st.prev_cut)
-        st.prev_cut = now.cut
+        """Prices the step's capex news, then ``A = 100 exp(x + b - b_0)`` (with last step's
+        failure odds), from which the funding window is read.
+
+        The news is the cut against what the market expected of it a step earlier
+        (``st.expected_cut``): a cut that was coming is in the price already."""
+        if self.fb and st.expected_cut is not None:
+            st.fundamental = st.fundamental - self.beta_capex * (now.cut - st.expected_cut)
         ai_index = np.exp(st.fundamental + st.bubble - self.b0, out=o_ai)
         ai_index *= self.index_start
-        np.maximum(st.ai_peak, ai_index, out=st.ai_peak)
         now.ai_index = ai_index
+
+    def price_odds(self, st: PathState, now: Now) -> None:
+        """The failure odds as a level: ``A`` is ``(1 - failure_drop)^(odds - odds_0)`` times
+        the rest (their expected change is compensated in :meth:`advance_fundamental`, so only
+        their news moves it); then the running peak."""
+        if self.fb:
+            level = self.ln_failure * now.odds
+            if st.odds_level0 is None:
+                st.odds_level0 = level  # the odds at the start are in the starting level
+            else:
+                now.ai_index *= np.exp(level - st.odds_level0)
+        np.maximum(st.ai_peak, now.ai_index, out=st.ai_peak)
 
     def advance_crashes(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int):
         """Crashes and the bubble from ``k`` to ``k + 1``; the step's log jump on ``now.jump``."""
@@ -353,7 +453,7 @@ class HazardIndex:
                 drift = self.kappa_bar * now.herding - self.drag * st.bubble
             else:
                 drift = 0.0 - self.drag * st.bubble
-            st.bubble = st.bubble + drift * self.dt + jump + self.ln_failure * now.fails
+            st.bubble = st.bubble + drift * self.dt + jump
         else:
             st.bubble = st.bubble + jump
         now.jump = jump
@@ -364,11 +464,12 @@ class HazardIndex:
         """The fundamental part: its diffusion (in the step's regime) and the step's surprises."""
         st.fundamental = st.fundamental + drift_ai + noise_ai * z_ai
         if self.fb:
+            # the failure odds' expected change is compensated: only their news moves the index
             st.fundamental = (
                 st.fundamental
                 + self.beta_rev * now.revenue_surprise
                 + self.beta_compute * now.compute_surprise
-            )
+            ) - self.ln_failure * (now.expected_odds - now.odds)
 
 
 class BroadMarket:

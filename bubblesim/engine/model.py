@@ -259,6 +259,7 @@ def run_model_into(
     index = HazardIndex(p, dt, options.feedback, options.feedback and options.bubble_compensation)
     market = BroadMarket(p, dt, options.regime == "markov", (index.jump_mean, index.jump_sd))
 
+    fb = options.feedback  # the market prices news only when the channels reach it
     st, now = PathState(), Now()
     demand.start(st, p, n_paths)
     capex.start(st, p)
@@ -283,6 +284,8 @@ def run_model_into(
         o["crash_hazard"][k] = now.hazard
         capex.observe_capex(st, now, k, o["capex"][k])
         index.observe_index(st, now, o["ai_index"][k])
+        lab.observe_window(st, now, now.ai_index, odds=fb)
+        index.price_odds(st, now)
         market.observe(st, now, o["market"][k])
         o["capital_stock"][k] = st.capital
         o["lab_cash"][k] = st.cash
@@ -298,9 +301,13 @@ def run_model_into(
             break
 
         # --- advance from k to k + 1, in the order the channels feed each other
+        if fb:
+            demand.expect(st, now)
         demand.advance(st, now, steps, k)
         capex.advance(st, now)
-        lab.advance(st, now, steps, k)
+        lab.advance(st, now, steps, k, expect=fb)
+        if fb:
+            capex.expect(st, now)
         index.advance_crashes(st, now, steps, k)
         drift_ai, noise_ai = market.ai_diffusion(st)
         index.advance_fundamental(st, now, steps["ai"][k], drift_ai, noise_ai)

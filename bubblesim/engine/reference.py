@@ -116,7 +116,8 @@ def reference_path(
     crashes = 0
     prev_capex = P["capex.plan_scale"] * schedules["capex.plan"][0]
     gap0 = None
-    prev_cut = None
+    expected_cut = None  # what the market expected of this step's capex cut, a step earlier
+    odds_level0 = None  # ln(1 - failure_drop) x the market's odds of a lab failure at the start
 
     jump_mean = math.log(1 - P["market.crash_size"])
     jump_sd = P["market.crash_size_volatility"]
@@ -149,6 +150,30 @@ def reference_path(
     leave_turb = 1 - math.exp(-P["market.turbulent_exit_rate"] * dt)
     turbulent = markov and shocks["regime"][0] < leave_calm / (leave_calm + leave_turb)
 
+    def stress_plan(k: int, revenue: float) -> float:
+        """Planned burn at grid point k: the plan plus gross margin of the revenue shortfall."""
+        return P["cash_burn.burn_scale"] * schedules["cash_burn.plan"][k] + P[
+            "capex.gross_margin"
+        ] * (schedules["cash_burn.revenue_plan"][k] - P["cash_burn.revenue_share"] * revenue)
+
+    def stress_after(end_cash: float, planned: float) -> float:
+        """Stress of a lab ending a step with this cash (before the floor) and this plan."""
+        if end_cash < 0 or planned <= 0:  # failed, or nothing to fund
+            return 0.0
+        if end_cash == 0:
+            return 1.0
+        runway = 12 * end_cash / planned
+        return min(1.0, max(0.0, 1 - runway / P["cash_burn.stress_runway_months"]))
+
+    def failure_odds(end_cash: float, planned: float, rate: float) -> float:
+        """The market's chance that the lab fails: no round closes before its cash runs out."""
+        if end_cash < 0:
+            return 1.0
+        if planned <= 0:
+            return 0.0
+        years = min(end_cash / planned, P["cash_burn.raise_runway_months"] / 12)
+        return math.exp(-rate * years)
+
     out: dict[str, list[float]] = {name: [] for name in STATE_VARIABLES}
     for k in range(n_steps + 1):
         t = k * dt
@@ -167,10 +192,7 @@ def reference_path(
             gap0 = gap
 
         # labs: the burn plan assumed their own revenue plan; gross margin of a shortfall is burn
-        lab_revenue = P["cash_burn.revenue_share"] * revenue
-        planned = P["cash_burn.burn_scale"] * schedules["cash_burn.plan"][k] + P[
-            "capex.gross_margin"
-        ] * (schedules["cash_burn.revenue_plan"][k] - lab_revenue)
+        planned = stress_plan(k, revenue)
         runway = 12 * cash / planned if planned > 0 else math.inf
         if planned <= 0 or failed:  # nothing left to fund (a failed lab spends what it earns)
             stress = 0.0
@@ -192,10 +214,20 @@ def reference_path(
             P["capex.discipline_gap"] * max(0.0, gap - gap0) + P["capex.discipline_stress"] * stress
         )
         capex = P["capex.plan_scale"] * schedules["capex.plan"][k] * math.exp(-capex_cut)
-        if prev_cut is not None:  # cuts hit accelerator makers as soon as they are known
-            fundamental -= fb * P["market.capex_beta"] * (capex_cut - prev_cut)
-        prev_cut = capex_cut
+        if expected_cut is not None:  # only the news in the cut moves accelerator makers
+            fundamental -= fb * P["market.capex_beta"] * (capex_cut - expected_cut)
         ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
+        # the funding window, from the AI index's drawdown
+        window = math.exp(
+            -P["cash_burn.window_sensitivity"] * (1 - ai_index / max(ai_peak, ai_index))
+        )
+        # the market's odds of a lab failure, priced as a level: ln(1 - failure_drop) x odds
+        rate = P["cash_burn.round_rate"] * window
+        odds = 1.0 if failed else failure_odds(cash, planned, rate)
+        level = fb * math.log(1 - P["cash_burn.failure_drop"]) * odds
+        if odds_level0 is None:
+            odds_level0 = level  # the odds at the start are in the starting level
+        ai_index *= math.exp(level - odds_level0)
         ai_peak = max(ai_peak, ai_index)
 
         w = P["market.mag7_weight"]
@@ -224,6 +256,15 @@ def reference_path(
             out[name].append(value)
         if k == n_steps:
             break
+
+        # what the market expects of next step's log revenue (its conditional mean)
+        ln_revenue_next = (
+            math.log(P["llm_price.initial_revenue"])
+            + ln_price
+            + ln_usage
+            + growth * dt
+            + (1 - elasticity) * price_mean * dt
+        )
 
         # --- demand, price and usage
         n_eff = poisson_inverse(shocks["efficiency"][k], P["gpu_demand.efficiency_shock_rate"] * dt)
@@ -262,11 +303,21 @@ def reference_path(
         capital = capital * decay_k + capex * life * (1 - decay_k)
 
         # --- funding rounds: the window closes as the AI index falls from its peak
-        window = math.exp(-P["cash_burn.window_sensitivity"] * (1 - ai_index / ai_peak))
         raised = 0.0
-        if not failed and planned > 0 and runway < P["cash_burn.raise_runway_months"]:
-            if shocks["funding"][k] < 1 - math.exp(-P["cash_burn.round_rate"] * window * dt):
-                raised = min(P["cash_burn.round_size_years"] * planned, pool)
+        chance = 1 - math.exp(-P["cash_burn.round_rate"] * window * dt)
+        offer = min(P["cash_burn.round_size_years"] * planned, pool)
+        seeking = not failed and planned > 0 and runway < P["cash_burn.raise_runway_months"]
+        if seeking and shocks["funding"][k] < chance:
+            raised = offer
+        # what the market expects of next step (stress, failure odds) over whether a round closes
+        expected_stress, expected_odds = 0.0, (1.0 if failed else 0.0)
+        if not failed:
+            planned_next = stress_plan(k + 1, math.exp(ln_revenue_next))
+            outcomes = [(chance, cash - burn * dt + offer)] if seeking else []
+            outcomes.append((1 - chance if seeking else 1.0, cash - burn * dt))
+            for weight, end_cash in outcomes:
+                expected_stress += weight * stress_after(end_cash, planned_next)
+                expected_odds += weight * failure_odds(end_cash, planned_next, rate)
         # the yearly pool refills, slower under stress, and holds less as the window closes
         refill = pool_size * window * (1 - P["cash_burn.pool_stress_cut"] * stress) * dt
         pool = min(pool - raised + refill, pool_size * window)
@@ -276,14 +327,23 @@ def reference_path(
             cash = 0.0
             failed = True
         prev_capex = capex
+        # what the market expects of next step's cut: R* is known, revenue at its mean
+        if options.required_revenue_rule == "cahn":
+            required_next = capex / (1 - P["capex.gross_margin"])
+        else:
+            required_next = capital * (1 / life + P["capex.cost_of_capital"]) / P["capex.margin"]
+        required_next = max(required_next, 1e-9)
+        gap_next = max(0.0, math.log(P["capex.coverage_target"] * required_next) - ln_revenue_next)
+        expected_cut = (
+            P["capex.discipline_gap"] * max(0.0, gap_next - gap0)
+            + P["capex.discipline_stress"] * expected_stress
+        )
 
         # --- crashes, the bubble, the AI index and the rest of the market
         n_crash = poisson_inverse(shocks["crash"][k], hazard * dt)
         jump = n_crash * jump_mean + math.sqrt(n_crash) * jump_sd * shocks["crash_size"][k]
         crashes += n_crash
         bubble += (comp * kappa_bar * herding - fb * drag * bubble) * dt + jump
-        if fails:
-            bubble += fb * math.log(1 - P["cash_burn.failure_drop"])
         if turbulent:
             mu_ai, s_ai = P["market.ai_turbulent_drift"], P["market.ai_turbulent_volatility"]
             mu_r, s_r = P["market.rest_turbulent_drift"], P["market.rest_turbulent_volatility"]
@@ -296,6 +356,8 @@ def reference_path(
             + fb * P["market.revenue_beta"] * revenue_surprise
             + fb * P["market.compute_beta"] * compute_surprise
         )
+        # the failure odds' expected change is compensated: only their news moves the index
+        fundamental -= fb * math.log(1 - P["cash_burn.failure_drop"]) * (expected_odds - odds)
         rho = P["market.correlation"]
         rest_valuation = P["market.rest_overvaluation"] * math.exp(-drag * t)
         ln_rest += (
