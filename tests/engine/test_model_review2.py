@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 from bubblesim import load_scenario, simulate
+from bubblesim.engine.model import price_shock_median_of
+from bubblesim.engine.rng import BLOCK_SIZE
+from bubblesim.engine.shocks import draw_parameters, schedule
 
 from ..conftest import SCENARIOS, make_scenario
 
@@ -70,3 +73,41 @@ def test_next_months_return_does_not_fall_with_stress_beyond_the_documented_prem
     # in months without a crash the only premium on stress is the crash compensation (none for
     # stress: its hazard is not compensated), so the slope is zero
     assert abs(slope) < 2 * se, (slope, se)
+
+
+# --- 3. starting figures are run-rates at the start date, each beside its source ---------
+
+
+def test_the_labs_start_at_their_january_2026_run_rate_not_below_their_own_plan():
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    assert sc.start_year() == 2026.0
+    lab = sc.values["cash_burn.revenue_share"].value * sc.values["llm_price.initial_revenue"].value
+    assert lab == pytest.approx(20.0, rel=0.02)  # OpenAI >$20B annualized, January 2026
+    assert "20" in sc.sources["llm_price.initial_revenue"]
+    plan = schedule(sc.values["cash_burn.revenue_plan"], sc.start_year(), sc.dt, sc.n_steps)
+    # the plan's run-rate on 1 January 2026 lies between its 2025 and 2026 totals, and the labs,
+    # who beat it in 2025, start above it (not ~26% below, as when the plan was read at mid-year
+    # against a calendar-year total)
+    assert 13.0 < plan[0] < 22.5
+    assert 1.0 < lab / plan[0] < 1.3
+    capex = schedule(sc.values["capex.plan"], sc.start_year(), sc.dt, sc.n_steps)
+    assert 380.0 < capex[0] < 645.0  # between the 2025 total and the 2026 guidance
+
+
+def test_initial_growth_gives_the_revenue_growth_it_is_anchored_on():
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    params = draw_parameters(sc, seed=1, block=0, n_paths=BLOCK_SIZE)
+    mu_p = -np.log(params["llm_price.annual_decay"]) - price_shock_median_of(params)
+    mu_p = mu_p + params["llm_price.price_war_rate"] * np.log1p(-params["llm_price.price_war_drop"])
+    mu_p = mu_p - params["gpu_demand.efficiency_shock_rate"] * params[
+        "gpu_demand.price_passthrough"
+    ] * np.log(params["gpu_demand.efficiency_gain"])
+    e = 0.9  # the elasticity's mode
+    growth = np.log1p(params["gpu_demand.initial_growth"]) + (1 - e) * mu_p  # of ln revenue
+    # 2025 AI revenue growth of 3.2-3.5x (Menlo Ventures; The Information)
+    assert math.log(3.2) <= float(np.median(growth)) <= math.log(3.5)
+
+
+def test_the_magnificent_7_weight_is_the_latest_before_the_start():
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    assert sc.values["market.mag7_weight"].value == pytest.approx(0.34)  # Oct-Dec 2025

@@ -234,8 +234,21 @@ def test_normal_draws_are_clipped_to_the_parameter_range():
 
 
 def test_year_table_interpolates_between_mid_years():
+    # a positive table grows at a constant rate between mid-years: 1 January is the run-rate
     s = schedule({2026: 100.0, 2027: 200.0}, start_year=2026.0, dt=0.5, n_steps=4)
-    assert list(s) == [100.0, 100.0, 150.0, 200.0, 200.0]
+    np.testing.assert_allclose(s, [100.0, 100.0, 100.0 * math.sqrt(2.0), 200.0, 200.0])
+    # with a zero or negative year, linearly
+    s = schedule({2026: 10.0, 2027: 0.0}, start_year=2026.0, dt=0.5, n_steps=4)
+    np.testing.assert_allclose(s, [10.0, 10.0, 5.0, 0.0, 0.0])
+
+
+def test_year_table_at_the_start_is_the_run_rate_of_a_constant_growth_plan():
+    # calendar-year totals of a run-rate growing at g: total_y = r(y) (e^g - 1) / g
+    g = math.log(1.728)
+    totals = {2025 + i: 13.0 * math.exp(g * i) for i in range(6)}
+    exact = 13.0 * g * math.exp(g) / math.expm1(g)  # the run-rate on 1 January 2026
+    s = schedule(totals, start_year=2026.0, dt=1 / 12, n_steps=12)
+    assert s[0] == pytest.approx(exact, rel=g**2 / 24 + 1e-3)
 
 
 def test_sources_reach_the_assumptions(tmp_path):

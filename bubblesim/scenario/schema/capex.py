@@ -15,10 +15,10 @@ PARAMETERS: tuple[Param, ...] = (
     _P(
         "plan",
         "year_table",
-        {2026: 645.0, 2027: 760.0, 2028: 900.0, 2029: 950.0, 2030: 1000.0},
+        {2025: 380.0, 2026: 645.0, 2027: 760.0, 2028: 900.0, 2029: 950.0, 2030: 1000.0},
         "US$ bn/year",
-        "Planned AI capex by calendar year, interpolated between mid-years.",
-        source="2026: Big-4 hyperscaler guidance $630-660B (Feb 2026, as reported); 2028: Morgan Stanley (Jul 2025) >$900B of data-centre capex; 2027 between them; 2029-30 guess (growth slowing). The seed's 'close to $2T over five years' (early 2025) is out of date",
+        "Planned AI capex by calendar year (annual totals, read as the run-rate between mid-years).",
+        source="2025: Big-4 hyperscaler capex ~$380B (guidance, Oct 2025, as reported); 2026: Big-4 guidance $630-660B (Feb 2026, as reported); 2028: Morgan Stanley (Jul 2025) >$900B of data-centre capex; 2027 between them; 2029-30 guess (growth slowing). Read as run-rates between mid-years, the plan starts at ~$495B a year in January 2026. The seed's 'close to $2T over five years' (early 2025) is out of date",
     ),
     _P(
         "plan_scale",

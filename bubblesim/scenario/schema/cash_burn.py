@@ -50,7 +50,7 @@ PARAMETERS: tuple[Param, ...] = (
         low=0,
         high=1,
         status="sourced",
-        source="OpenAI ~$13B (The Information) of ~$60B AI revenue in 2025 (initial_revenue)",
+        source="OpenAI ~$13B (The Information) of ~$60B AI revenue in 2025, both calendar-year totals; at the start it gives the labs OpenAI's January 2026 run-rate, 0.22 x 91 = $20B",
     ),
     _P(
         "revenue_plan",

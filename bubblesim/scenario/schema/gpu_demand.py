@@ -15,12 +15,12 @@ PARAMETERS: tuple[Param, ...] = (
     _P(
         "initial_growth",
         "scalar",
-        2.0,
+        3.2,
         "1/year (fraction)",
         "Current growth of end-user demand for AI compute at constant price and efficiency (1.5 = +150% a year).",
         low=-0.95,
         high=100,
-        source="guess anchored on 2025 revenue growth of 3.2-3.5x (Menlo Ventures Dec 2025: $11.5B->$37B; The Information: OpenAI $3.7B->$13B) net of ~10x/yr price decay at elasticity ~0.9",
+        source="derived: 2025 AI revenue growth of 3.2-3.5x (Menlo Ventures Dec 2025: enterprise $11.5B -> $37B; The Information: OpenAI $3.7B -> ~$13B), midpoint ln 3.35 = 1.21 a year, plus (1 - e) x the mean log price fall at the baseline (0.1 x ln 10.7 = 0.24 at e = 0.9): ln(1 + g0) = 1.45, g0 = 3.2",
     ),
     _P(
         "long_run_growth",

@@ -66,12 +66,12 @@ PARAMETERS: tuple[Param, ...] = (
     _P(
         "initial_revenue",
         "scalar",
-        60.0,
+        91.0,
         "US$ bn/year",
-        "AI revenue run-rate at the start (what end users pay for AI).",
+        "AI revenue run-rate at the start (what end users pay for AI), at the scenario's start date.",
         low=0,
         low_open=True,
         high=1e6,
-        source="guess anchored on Menlo Ventures: enterprise gen-AI $37B (2025), consumer AI ~$12B; OpenAI >$20B annualized (Jan 2026)",
+        source="derived: OpenAI's >$20B annualized revenue in January 2026 (company CFO, as reported) over the labs' share of AI revenue (revenue_share 0.22): 20 / 0.22 = 91, the run-rate at the start; the 2025 total was ~$60B (guess anchored on Menlo Ventures: enterprise gen-AI $37B, consumer AI ~$12B), and revenue that grew ~3.3x within 2025 ends the year well above its annual total",
     ),
 )

@@ -146,13 +146,13 @@ PARAMETERS: tuple[Param, ...] = (
     _P(
         "mag7_weight",
         "scalar",
-        0.33,
+        0.34,
         "fraction",
         "Weight w of the AI index in the broad market at the start.",
         low=0,
         high=1,
         status="sourced",
-        source="Magnificent 7 ~33% of the S&P 500 at the start of 2025 (S&P DJI / DataTrek); 34% Oct-Dec 2025 (Schwab)",
+        source="Magnificent 7 34% of S&P 500 market cap, Oct-Dec 2025 (Schwab; S&P data), the latest figure before a January 2026 start; ~33% at the start of 2025 (S&P DJI / DataTrek)",
     ),
     _P(
         "contagion",
