@@ -53,15 +53,15 @@ class PathState:
         "prev_capex",
         "gap0",
         "expected_cut",
-        # 3. lab: cash, failed for good, what the pool still holds
+        # 3. lab: cash, failed for good, what the pool still holds, the peak investors remember
         "cash",
         "failed",
         "pool",
-        # 4. the AI index: fundamental log level, bubble component, running peak, crash count,
+        "window_peak",
+        # 4. the AI index: fundamental log level, bubble component, crash count,
         #    and ln(1 - failure_drop) x the market's odds of a lab failure at the start
         "fundamental",
         "bubble",
-        "ai_peak",
         "crashes",
         "odds_level0",
         # 5. the rest of the market: log level, the regime
@@ -271,8 +271,11 @@ class LabFunding:
         self.pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
         self.pool_cut = p["cash_burn.pool_stress_cut"]
         self.window_sens = p["cash_burn.window_sensitivity"]
+        # the remembered peak's log distance above the index fades by this factor a step
+        self.memory = np.exp(-np.log(2.0) * dt / p["cash_burn.window_memory"])
 
     def start(self, st: PathState, p: Mapping[str, np.ndarray], n_paths: int) -> None:
+        st.window_peak = None
         st.cash = p["cash_burn.initial_cash"].astype(float)
         st.failed = np.zeros(n_paths, dtype=bool)
         st.pool = self.pool_size.astype(float)  # funding the lab can still raise
@@ -305,8 +308,15 @@ class LabFunding:
 
     def observe_window(self, st: PathState, now: Now, ai_index: np.ndarray, odds: bool) -> None:
         """The funding window ``W = exp(-window_sensitivity DD)`` from the AI index's drawdown
-        and, with ``odds``, the market's odds that the lab fails (1 once it has)."""
-        now.window = np.exp(-self.window_sens * (1.0 - ai_index / np.maximum(st.ai_peak, ai_index)))
+        below the peak investors remember (which fades toward the index at the half-life
+        ``window_memory``, so ``W`` does not drift down in a calm market) and, with ``odds``, the
+        market's odds that the lab fails (1 once it has)."""
+        level = np.maximum(ai_index, 1e-300)  # an index that has underflowed to 0 is far down
+        if st.window_peak is None:
+            st.window_peak = level.copy()
+        else:
+            st.window_peak = np.maximum(level * (st.window_peak / level) ** self.memory, level)
+        now.window = np.exp(-self.window_sens * (1.0 - level / st.window_peak))
         if odds:
             now.odds = self.failure_odds(st.cash, now.planned, self.round_rate * now.window)
             now.odds[st.failed] = 1.0
@@ -357,12 +367,10 @@ class LabFunding:
                 1.0 - close
             ) * self.failure_odds(no_round, planned, rate)
             now.expected_odds = np.where(live, expected_odds, 1.0)
-        # the pool refills over the year, slower under stress; what it holds shrinks with the window
+        # the pool refills over the year, slower under stress, up to a year's share
         st.pool = np.minimum(
-            st.pool
-            - raised
-            + self.pool_size * window * (1.0 - self.pool_cut * now.stress) * self.dt,
-            self.pool_size * window,
+            st.pool - raised + self.pool_size * (1.0 - self.pool_cut * now.stress) * self.dt,
+            self.pool_size,
         )
         cash = st.cash - now.burn * self.dt + raised
         # the lab runs out of cash: it fails once, cash is floored at zero
@@ -401,7 +409,6 @@ class HazardIndex:
     def start(self, st: PathState, n_paths: int) -> None:
         st.fundamental = np.zeros(n_paths)
         st.bubble = self.b0.astype(float)
-        st.ai_peak = np.full(n_paths, self.index_start)
         st.crashes = np.zeros(n_paths)
         st.odds_level0 = None
 
@@ -428,14 +435,13 @@ class HazardIndex:
     def price_odds(self, st: PathState, now: Now) -> None:
         """The failure odds as a level: ``A`` is ``(1 - failure_drop)^(odds - odds_0)`` times
         the rest (their expected change is compensated in :meth:`advance_fundamental`, so only
-        their news moves it); then the running peak."""
+        their news moves it)."""
         if self.fb:
             level = self.ln_failure * now.odds
             if st.odds_level0 is None:
                 st.odds_level0 = level  # the odds at the start are in the starting level
             else:
                 now.ai_index *= np.exp(level - st.odds_level0)
-        np.maximum(st.ai_peak, now.ai_index, out=st.ai_peak)
 
     def advance_crashes(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int):
         """Crashes and the bubble from ``k`` to ``k + 1``; the step's log jump on ``now.jump``."""

@@ -59,6 +59,7 @@ STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "crash_count": ("crashes", "Cumulative AI crashes"),
     "lab_failed": ("0/1", "The lab has run out of cash (stays 1 once it has)"),
     "funding_pool": ("US$ bn", "Funding the lab could still raise now"),
+    "funding_window": ("0-1", "Funding window W: sought rounds close at round_rate x W"),
     "market_regime": (
         "0/1",
         "Market regime: 1 turbulent, 0 calm (always 0 without [market] regime)",
@@ -295,6 +296,7 @@ def run_model_into(
         o["crash_count"][k] = st.crashes
         o["lab_failed"][k] = st.failed
         o["funding_pool"][k] = st.pool
+        o["funding_window"][k] = now.window
         if market.markov:
             o["market_regime"][k] = st.turbulent
         if k == n_steps:

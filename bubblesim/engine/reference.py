@@ -112,7 +112,7 @@ def reference_path(
     fundamental = 0.0  # x: fundamental part of the AI index's log level
     bubble = P["market.initial_overvaluation"]  # b
     ln_rest = math.log(INDEX_START)
-    ai_peak = INDEX_START
+    window_peak = None  # the AI index's peak as investors remember it (fades toward the index)
     crashes = 0
     prev_capex = P["capex.plan_scale"] * schedules["capex.plan"][0]
     gap0 = None
@@ -217,10 +217,14 @@ def reference_path(
         if expected_cut is not None:  # only the news in the cut moves accelerator makers
             fundamental -= fb * P["market.capex_beta"] * (capex_cut - expected_cut)
         ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
-        # the funding window, from the AI index's drawdown
-        window = math.exp(
-            -P["cash_burn.window_sensitivity"] * (1 - ai_index / max(ai_peak, ai_index))
-        )
+        # the funding window, from the AI index's drawdown below the peak investors remember
+        level = max(ai_index, 1e-300)  # an index that has underflowed to 0 is far down
+        if window_peak is None:
+            window_peak = level
+        else:
+            memory = math.exp(-math.log(2) * dt / P["cash_burn.window_memory"])
+            window_peak = max(level * (window_peak / level) ** memory, level)
+        window = math.exp(-P["cash_burn.window_sensitivity"] * (1 - level / window_peak))
         # the market's odds of a lab failure, priced as a level: ln(1 - failure_drop) x odds
         rate = P["cash_burn.round_rate"] * window
         odds = 1.0 if failed else failure_odds(cash, planned, rate)
@@ -228,7 +232,6 @@ def reference_path(
         if odds_level0 is None:
             odds_level0 = level  # the odds at the start are in the starting level
         ai_index *= math.exp(level - odds_level0)
-        ai_peak = max(ai_peak, ai_index)
 
         w = P["market.mag7_weight"]
         record = {
@@ -250,6 +253,7 @@ def reference_path(
             "crash_count": float(crashes),
             "lab_failed": float(failed),
             "funding_pool": pool,
+            "funding_window": window,
             "market_regime": float(turbulent),
         }
         for name, value in record.items():
@@ -318,9 +322,9 @@ def reference_path(
             for weight, end_cash in outcomes:
                 expected_stress += weight * stress_after(end_cash, planned_next)
                 expected_odds += weight * failure_odds(end_cash, planned_next, rate)
-        # the yearly pool refills, slower under stress, and holds less as the window closes
-        refill = pool_size * window * (1 - P["cash_burn.pool_stress_cut"] * stress) * dt
-        pool = min(pool - raised + refill, pool_size * window)
+        # the yearly pool refills, slower under stress, up to a year's share
+        refill = pool_size * (1 - P["cash_burn.pool_stress_cut"] * stress) * dt
+        pool = min(pool - raised + refill, pool_size)
         cash = cash - burn * dt + raised
         fails = cash < 0  # out of cash: the lab fails (once) and cash stays at zero
         if fails:

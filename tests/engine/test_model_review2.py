@@ -29,7 +29,7 @@ def _states(scenario, paths=PATHS, seed=SEED):
 
 
 def test_a_failed_lab_is_no_longer_stressed_and_adds_no_stress_hazard():
-    sc = make_scenario(cash_burn={"burn_scale": 2.0})
+    sc = make_scenario(cash_burn={"burn_scale": 3.0})
     s = _states(sc)
     failed = s["lab_failed"] == 1
     assert failed[-1].mean() > 0.2  # enough failed-lab months to see it
