@@ -78,6 +78,7 @@ class Now:
         "required",
         "coverage",
         "gap",
+        "gap_rise",
         "planned",
         "wants",
         "runway",
@@ -211,7 +212,9 @@ class CapexCoverage:
     def observe_coverage(
         self, st: PathState, now: Now, o_required: np.ndarray, o_coverage: np.ndarray
     ) -> None:
-        """``R*``, ``G = R / R*`` and the gap ``max(0, ln(G* / G))``; the first gap is ``gap_0``."""
+        """``R*``, ``G = R / R*``, the gap ``max(0, ln(G* / G))`` and its rise since the start,
+        ``max(0, gap - gap_0)``, which the capex rule and the hazard read (the level compares
+        total capex with AI revenue alone, and the market knew it at the start)."""
         if self.cahn:
             required = st.prev_capex / (1.0 - self.gross_margin)
         else:
@@ -223,10 +226,11 @@ class CapexCoverage:
         if st.gap0 is None:
             st.gap0 = gap
         now.gap = gap
+        now.gap_rise = np.maximum(gap - st.gap0, 0.0)
 
     def observe_capex(self, st: PathState, now: Now, k: int, o_capex: np.ndarray) -> None:
         """The log cut against plan and realized capex, from the gap's widening and stress."""
-        now.cut = self.c_gap * np.maximum(0.0, now.gap - st.gap0) + self.c_stress * now.stress
+        now.cut = self.c_gap * now.gap_rise + self.c_stress * now.stress
         capex = np.exp(-now.cut, out=o_capex)
         capex *= self.plan_scale * self.capex_plan[k]
         now.capex = capex
@@ -413,10 +417,10 @@ class HazardIndex:
         st.odds_level0 = None
 
     def observe_hazard(self, st: PathState, now: Now) -> None:
-        """``h = h0 + fb [h1 max(b, 0)^q + h2 gap + h3 S]``."""
+        """``h = h0 + fb [h1 max(b, 0)^q + h2 max(0, gap - gap_0) + h3 S]``."""
         if self.fb:
             now.herding = self.h1 * np.maximum(st.bubble, 0.0) ** self.q
-            now.hazard = self.h0 + (now.herding + self.h2 * now.gap + self.h3 * now.stress)
+            now.hazard = self.h0 + (now.herding + self.h2 * now.gap_rise + self.h3 * now.stress)
         else:
             now.hazard = self.h0
 

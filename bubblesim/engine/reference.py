@@ -207,7 +207,9 @@ def reference_path(
 
         herding = P["market.hazard_bubble"] * max(bubble, 0.0) ** P["market.hazard_bubble_power"]
         hazard = P["market.hazard_base"] + fb * (
-            herding + P["market.hazard_coverage"] * gap + P["market.hazard_stress"] * stress
+            herding
+            + P["market.hazard_coverage"] * max(0.0, gap - gap0)
+            + P["market.hazard_stress"] * stress
         )
         # capex discipline: cut (in logs) when coverage worsens from the start or funding is stressed
         capex_cut = (

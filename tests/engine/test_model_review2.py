@@ -111,3 +111,30 @@ def test_initial_growth_gives_the_revenue_growth_it_is_anchored_on():
 def test_the_magnificent_7_weight_is_the_latest_before_the_start():
     sc = load_scenario(SCENARIOS / "baseline.toml")
     assert sc.values["market.mag7_weight"].value == pytest.approx(0.34)  # Oct-Dec 2025
+
+
+# --- 5. the hazard reads the coverage gap's rise, as the capex rule does -------------------
+
+
+def test_the_coverage_level_at_the_start_adds_no_hazard_its_worsening_does():
+    def hazard(stock):
+        slow = {"initial_growth": 0.5, "long_run_growth": 0.2}  # coverage can worsen
+        sc = make_scenario(capex={"initial_stock": stock}, gpu_demand=slow)
+        s = _states(sc, paths=500)
+        return sc, s
+
+    sc, s = hazard(800.0)
+    _, t = hazard(3200.0)  # coverage a quarter as high at the start
+    v = {k: sc.values[k].value for k in ("market.hazard_base", "market.hazard_bubble")}
+    b0 = sc.values["market.initial_overvaluation"].value
+    h3 = sc.values["market.hazard_stress"].value
+    start = v["market.hazard_base"] + v["market.hazard_bubble"] * max(b0, 0) ** 2
+    np.testing.assert_allclose(s["crash_hazard"][0], start + h3 * s["funding_stress"][0])
+    np.testing.assert_allclose(t["crash_hazard"][0], s["crash_hazard"][0])
+    # where coverage has fallen below its start, the gap's rise adds h2 ln(G_0 / G)
+    h2 = sc.values["market.hazard_coverage"].value
+    assert (s["coverage"] < s["coverage"][0] * 0.9).mean() > 0.1
+    herding = v["market.hazard_bubble"] * np.maximum(s["overvaluation"], 0) ** 2
+    rest = s["crash_hazard"] - v["market.hazard_base"] - herding - h3 * s["funding_stress"]
+    gap_rise = np.maximum(np.log(s["coverage"][0] / s["coverage"]), 0)
+    np.testing.assert_allclose(rest, h2 * gap_rise, atol=1e-9)
