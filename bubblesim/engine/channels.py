@@ -459,8 +459,8 @@ class HazardIndex:
             )
         st.crashes = st.crashes + n_crash
         if self.fb:
-            if self.comp:
-                drift = self.kappa_bar * now.herding - self.drag * st.bubble
+            if self.comp:  # JLS: investors see the whole hazard and are paid for bearing it
+                drift = self.kappa_bar * now.hazard - self.drag * st.bubble
             else:
                 drift = 0.0 - self.drag * st.bubble
             st.bubble = st.bubble + drift * self.dt + jump

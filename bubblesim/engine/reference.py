@@ -349,7 +349,7 @@ def reference_path(
         n_crash = poisson_inverse(shocks["crash"][k], hazard * dt)
         jump = n_crash * jump_mean + math.sqrt(n_crash) * jump_sd * shocks["crash_size"][k]
         crashes += n_crash
-        bubble += (comp * kappa_bar * herding - fb * drag * bubble) * dt + jump
+        bubble += (comp * kappa_bar * hazard - fb * drag * bubble) * dt + jump
         if turbulent:
             mu_ai, s_ai = P["market.ai_turbulent_drift"], P["market.ai_turbulent_volatility"]
             mu_r, s_r = P["market.rest_turbulent_drift"], P["market.rest_turbulent_volatility"]

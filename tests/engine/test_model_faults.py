@@ -62,29 +62,42 @@ def test_price_shock_median_matches_hand_cases_and_the_reference():
     assert got[0] == got[2] and got[1] < got[0]
 
 
-# --- 2. only the herding hazard is compensated; fundamentals lower the expected price -----
+# --- 2. the whole hazard is compensated; valuation lowers the expected price ------------
+
+
+def test_expected_ai_index_at_horizon_falls_with_valuation():
+    low = make_scenario(market={"initial_overvaluation": 0.0})
+    high = make_scenario(market={"initial_overvaluation": 0.6})
+    a = simulate(low, paths=PATHS, keep_paths=PATHS, seed=SEED).states["ai_index"][-1]
+    b = simulate(high, paths=PATHS, keep_paths=PATHS, seed=SEED).states["ai_index"][-1]
+    diff, se = _paired_mean(a, b)
+    assert diff < -3 * se, (diff, se)
 
 
 @pytest.mark.parametrize(
-    "low, high",
+    "high",
     [
-        ({"market": {"initial_overvaluation": 0.0}}, {"market": {"initial_overvaluation": 0.6}}),
-        ({}, {"cash_burn": {"burn_scale": 2.0}}),
-        ({}, {"capex": {"plan_scale": 2.0}}),
-        ({}, {"market": {"hazard_stress": 2.0}}),
-        ({}, {"market": {"hazard_coverage": 0.32}}),
+        {"cash_burn": {"burn_scale": 3.0}},
+        {"capex": {"plan_scale": 2.0}},
+        {"market": {"hazard_stress": 2.0}},
+        # coverage that can worsen from its start (demand growing slowly)
+        {
+            "market": {"hazard_coverage": 0.32},
+            "gpu_demand": {"initial_growth": 0.5, "long_run_growth": 0.2},
+        },
     ],
-    ids=["overvaluation", "burn", "capex", "stress_hazard", "coverage_hazard"],
+    ids=["burn", "capex", "stress_hazard", "coverage_hazard"],
 )
-def test_expected_ai_index_at_horizon_falls_with_valuation_and_fundamental_risk(low, high):
-    a = simulate(make_scenario(**low), paths=PATHS, keep_paths=PATHS, seed=SEED).states["ai_index"][
-        -1
-    ]
-    b = simulate(make_scenario(**high), paths=PATHS, keep_paths=PATHS, seed=SEED).states[
-        "ai_index"
-    ][-1]
-    diff, se = _paired_mean(a, b)
-    assert diff < -3 * se, (diff, se)
+def test_fundamental_risk_brings_more_crashes_not_a_lower_expected_index(high):
+    """Investors see the hazard, so the JLS drift pays for all of it (Greenwood, Shleifer & You
+    2019: run-ups predict crashes, not low average returns); before the second review only the
+    herding part was paid for and fundamental risk lowered the expected level."""
+    base = {k: v for k, v in high.items() if k == "gpu_demand"}
+    ra = simulate(make_scenario(**base), paths=PATHS, keep_paths=PATHS, seed=SEED)
+    rb = simulate(make_scenario(**high), paths=PATHS, keep_paths=PATHS, seed=SEED)
+    assert rb.states["crash_count"][-1].mean() > ra.states["crash_count"][-1].mean()
+    ratio = rb.states["ai_index"][-1].mean() / ra.states["ai_index"][-1].mean()
+    assert abs(ratio - 1) < 0.05, ratio
 
 
 def test_herding_hazard_stays_compensated():
