@@ -75,6 +75,7 @@ class Now:
 
     __slots__ = (
         "revenue",
+        "share",
         "required",
         "coverage",
         "gap",
@@ -124,8 +125,14 @@ class DemandPrice:
         elasticity = p["llm_price.elasticity"]
         lam_pw = p["llm_price.price_war_rate"]
         self.ln_pw = np.log1p(-p["llm_price.price_war_drop"])
-        self.revenue0 = p["llm_price.initial_revenue"]
+        # what the economy could pay for AI: world IT spending, growing
+        self.ceiling0 = p["llm_price.revenue_ceiling"]
+        # the unbounded revenue starts where its saturated value is initial_revenue
+        start_share = np.minimum(p["llm_price.initial_revenue"] / self.ceiling0, 1.0 - 1e-9)
+        self.revenue0 = p["llm_price.initial_revenue"] / (1.0 - start_share)
         self.ln_revenue0 = np.log(self.revenue0)
+        self.ln_ceiling0 = np.log(self.ceiling0)
+        self.ceiling_rate = np.log1p(p["llm_price.ceiling_growth"])
         self.eff_price = -passthrough * ln_gain  # log price move of one efficiency shock
         # the trend is net of the shocks: the median one-year log change is -ln(annual_decay)
         price_trend = -np.log(p["llm_price.annual_decay"]) - shock_median
@@ -149,17 +156,30 @@ class DemandPrice:
         st.ln_usage = np.zeros(n_paths)
         st.ln_eff = np.zeros(n_paths)  # compute per unit of capability
 
-    def observe(self, st: PathState, now: Now, o_revenue: np.ndarray) -> None:
-        """AI revenue ``R = initial_revenue exp(ln p + ln Q)``, written into ``o_revenue``."""
-        revenue = np.exp(st.ln_price + st.ln_usage, out=o_revenue)
-        revenue *= self.revenue0
+    def observe(self, st: PathState, now: Now, k: int, o_revenue: np.ndarray) -> None:
+        """AI revenue, written into ``o_revenue``: ``R_u = initial_revenue exp(ln p + ln Q)``
+        saturating below the ceiling ``C``, ``R = R_u / (1 + R_u / C)``; ``now.share = R / C``."""
+        unbounded = np.exp(st.ln_price + st.ln_usage)
+        unbounded *= self.revenue0
+        ceiling = self.ceiling0 * np.exp(self.ceiling_rate * (k * self.dt))
+        revenue = np.divide(ceiling, 1.0 + ceiling / unbounded, out=o_revenue)
+        now.share = revenue / ceiling
         now.revenue = revenue
 
-    def expect(self, st: PathState, now: Now) -> None:
-        """``E_k[ln R_{k+1}] = ln R_k + (g_k + (1 - e) mu_p) dt``, what the market expects."""
-        now.ln_revenue_next = (
+    def log_saturation(self, st: PathState, k: int) -> np.ndarray:
+        """``ln(R / R_u) = -ln(1 + R_u / C)`` at grid point ``k``: how much of the usage the
+        ceiling holds back (in logs, finite however far ``R_u`` runs past ``C``)."""
+        ln_ceiling = self.ln_ceiling0 + self.ceiling_rate * (k * self.dt)
+        return -np.logaddexp(0.0, (self.ln_revenue0 + st.ln_price + st.ln_usage) - ln_ceiling)
+
+    def expect(self, st: PathState, now: Now, k: int) -> None:
+        """``E_k[ln R_{k+1}]``: unbounded revenue at its conditional mean, ``ln R_u + (g_k +
+        (1 - e) mu_p) dt``, saturated below next step's ceiling (first order in the noise)."""
+        unbounded = (
             self.ln_revenue0 + (st.ln_price + st.ln_usage) + st.growth * self.dt
         ) + self.one_minus_e * self.price_mean_dt
+        ln_ceiling = self.ln_ceiling0 + self.ceiling_rate * ((k + 1) * self.dt)
+        now.ln_revenue_next = unbounded - np.logaddexp(0.0, unbounded - ln_ceiling)
 
     def advance(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int) -> None:
         """Price, usage, compute and growth from ``k`` to ``k + 1``; the step's surprises on ``now``."""
@@ -170,8 +190,11 @@ class DemandPrice:
             self.trend_dt + self.price_noise * sh["price"][k] + self.ln_pw * n_pw
         ) + self.eff_price * n_eff
         d_ln_usage = st.growth * self.dt - self.elasticity * d_ln_price + z_usage
-        # revenue surprise against what the model itself expects given the state (mean zero)
-        now.revenue_surprise = self.one_minus_e * (d_ln_price - self.price_mean_dt) + z_usage
+        # revenue surprise against what the model itself expects given the state (mean zero),
+        # damped by saturation: d ln R = (1 - R / C) d ln R_u, to first order
+        now.revenue_surprise = (1.0 - now.share) * (
+            self.one_minus_e * (d_ln_price - self.price_mean_dt) + z_usage
+        )
         # compute needed per unit of capability: cut by the gain, less what Jevons wins back
         d_ln_eff = self.eff_cut * n_eff
         now.compute_surprise = self.eff_compute * (n_eff - self.lam_eff_dt)

@@ -43,7 +43,7 @@ __all__ = [
 STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "ai_index": ("index, start = 100", "AI index (Magnificent 7 and AI leaders)"),
     "market": ("index, start = 100", "Broad market (S&P 500-like)"),
-    "ai_revenue": ("US$ bn/year", "AI revenue run-rate R"),
+    "ai_revenue": ("US$ bn/year", "AI revenue run-rate R (saturating below the revenue ceiling)"),
     "required_revenue": ("US$ bn/year", "Required revenue R*"),
     "coverage": ("ratio", "Coverage G = R / R*"),
     "capex": ("US$ bn/year", "Realized AI capex I"),
@@ -276,7 +276,7 @@ def run_model_into(
     for k in range(n_steps + 1):
         # --- the state at grid point k, channel by channel
         o_price[k] = st.ln_price
-        demand.observe(st, now, o["ai_revenue"][k])
+        demand.observe(st, now, k, o["ai_revenue"][k])
         capex.observe_coverage(st, now, o["required_revenue"][k], o["coverage"][k])
         lab.observe(st, now, k)
         o["funding_stress"][k] = now.stress
@@ -290,7 +290,7 @@ def run_model_into(
         market.observe(st, now, o["market"][k])
         o["capital_stock"][k] = st.capital
         o["lab_cash"][k] = st.cash
-        o_compute[k] = st.ln_usage + st.ln_eff
+        o_compute[k] = (st.ln_usage + st.ln_eff) + demand.log_saturation(st, k)
         o_growth[k] = st.growth
         o["overvaluation"][k] = st.bubble
         o["crash_count"][k] = st.crashes
@@ -304,7 +304,7 @@ def run_model_into(
 
         # --- advance from k to k + 1, in the order the channels feed each other
         if fb:
-            demand.expect(st, now)
+            demand.expect(st, now, k)
         demand.advance(st, now, steps, k)
         capex.advance(st, now)
         lab.advance(st, now, steps, k, expect=fb)

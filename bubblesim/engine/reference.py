@@ -100,6 +100,9 @@ def reference_path(
     g_long = math.log(1 + P["gpu_demand.long_run_growth"])
 
     # --- state at the start
+    # unbounded revenue R_u starts where R_u / (1 + R_u / C_0) is initial_revenue
+    start_share = min(P["llm_price.initial_revenue"] / P["llm_price.revenue_ceiling"], 1 - 1e-9)
+    revenue_start = P["llm_price.initial_revenue"] / (1 - start_share)
     growth = math.log(1 + P["gpu_demand.initial_growth"])  # log growth rate of demand g
     ln_price = 0.0  # log price of equal capability, relative to the start
     ln_usage = 0.0  # log usage, relative to the start
@@ -177,7 +180,11 @@ def reference_path(
     out: dict[str, list[float]] = {name: [] for name in STATE_VARIABLES}
     for k in range(n_steps + 1):
         t = k * dt
-        revenue = P["llm_price.initial_revenue"] * math.exp(ln_price + ln_usage)
+        # AI revenue saturates below what the economy could pay: R = R_u / (1 + R_u / C)
+        unbounded = revenue_start * math.exp(ln_price + ln_usage)
+        ceiling = P["llm_price.revenue_ceiling"] * (1 + P["llm_price.ceiling_growth"]) ** t
+        revenue = unbounded / (1 + unbounded / ceiling)
+        share = revenue / ceiling
         rest = math.exp(ln_rest)
 
         # required revenue R*: capital recovery, or Cahn's rule on the capex run-rate
@@ -247,7 +254,7 @@ def reference_path(
             "lab_burn": burn,
             "lab_cash": cash,
             "funding_stress": stress,
-            "compute_demand": INDEX_START * math.exp(ln_usage + ln_eff),
+            "compute_demand": INDEX_START * math.exp(ln_usage + ln_eff) * (1 - share),
             "demand_growth": math.exp(growth) - 1,
             "llm_price": INDEX_START * math.exp(ln_price),
             "overvaluation": bubble,
@@ -264,13 +271,17 @@ def reference_path(
             break
 
         # what the market expects of next step's log revenue (its conditional mean)
-        ln_revenue_next = (
-            math.log(P["llm_price.initial_revenue"])
+        ln_unbounded_next = (
+            math.log(revenue_start)
             + ln_price
             + ln_usage
             + growth * dt
             + (1 - elasticity) * price_mean * dt
         )
+        ceiling_next = P["llm_price.revenue_ceiling"] * (1 + P["llm_price.ceiling_growth"]) ** (
+            t + dt
+        )
+        ln_revenue_next = ln_unbounded_next - math.log1p(math.exp(ln_unbounded_next) / ceiling_next)
 
         # --- demand, price and usage
         n_eff = poisson_inverse(shocks["efficiency"][k], P["gpu_demand.efficiency_shock_rate"] * dt)
@@ -285,7 +296,8 @@ def reference_path(
         d_ln_usage = growth * dt - elasticity * d_ln_price + usage_noise
         # what the market did not expect: revenue against its mean given the state
         expected_d_ln_revenue = growth * dt + (1 - elasticity) * price_mean * dt
-        revenue_surprise = d_ln_price + d_ln_usage - expected_d_ln_revenue
+        # saturation damps it: d ln R = (1 - R / C) d ln R_u to first order
+        revenue_surprise = (1 - share) * (d_ln_price + d_ln_usage - expected_d_ln_revenue)
         # Jevons: new uses win back part of the compute that the efficiency gain saves
         d_ln_eff = -(1 - P["gpu_demand.jevons"]) * ln_gain * n_eff
         per_shock = d_ln_eff / n_eff if n_eff else -(1 - P["gpu_demand.jevons"]) * ln_gain

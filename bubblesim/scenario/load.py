@@ -480,6 +480,19 @@ def _validate_value(file, key: str, value: Any, p: Param) -> tuple[Any, str | No
     raise AssertionError(f"unknown kind {p.kind}")  # pragma: no cover - schema bug
 
 
+def _check_revenue_below_ceiling(file, values: dict) -> None:
+    """AI revenue saturates below the ceiling, so it must start below it."""
+    revenue, ceiling = values["llm_price.initial_revenue"], values["llm_price.revenue_ceiling"]
+    if isinstance(revenue, Constant) and isinstance(ceiling, Constant):
+        if revenue.value >= ceiling.value:
+            raise ScenarioError(
+                file,
+                "llm_price.initial_revenue",
+                f"expected less than llm_price.revenue_ceiling ({ceiling.value:g}), "
+                f"got {revenue.value:g}",
+            )
+
+
 def _validate_correlations(
     file, table: Any, values: dict
 ) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
@@ -617,6 +630,7 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
             values[p.name] = default
         if p.name not in sources and p.source:
             sources[p.name] = p.source
+    _check_revenue_below_ceiling(file, values)
     corr_vars: tuple[str, ...] = ()
     corr_matrix: tuple[tuple[float, ...], ...] = ()
     if "correlations" in raw:

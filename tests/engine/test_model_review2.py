@@ -173,3 +173,35 @@ def test_the_ai_index_earns_its_twins_return_when_fairly_valued():
         gap, se = _mean_log_gap_to_twin(scenario)
         # before: -0.65 on the baseline (E[AI index] 92 against its twin's 149 at five years)
         assert abs(gap - drag) < TWIN_TOLERANCE + 3 * se, (scenario.name, gap, drag, se)
+
+
+# --- 8. AI revenue saturates below what the economy could pay ------------------------------
+
+
+def test_no_path_earns_more_than_the_revenue_ceiling():
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    s = _states(sc, paths=2000)
+    c0 = sc.values["llm_price.revenue_ceiling"].value
+    growth = sc.values["llm_price.ceiling_growth"].value
+    ceiling = c0 * (1 + growth) ** (np.arange(sc.n_steps + 1) * sc.dt)
+    assert (s["ai_revenue"] < ceiling[:, None]).all()
+    # before: the 95th percentile reached $11.9T a year by 2031, twice the world's IT spending
+    assert np.quantile(s["ai_revenue"][-1], 0.95) < 0.9 * ceiling[-1]
+    assert s["ai_revenue"][0] == pytest.approx(sc.values["llm_price.initial_revenue"].value)
+    # the labs' burn is bounded too: they earn at most their share of the ceiling
+    share = sc.values["cash_burn.revenue_share"].value
+    assert (s["lab_burn"] > -share * ceiling[:, None]).all()
+
+
+def test_adoption_slows_as_revenue_nears_the_ceiling():
+    """``R = R_u / (1 + R_u / C)`` on the same unbounded path ``R_u``: far below the ceiling the
+    ceiling changes nothing, near it revenue flattens (d ln R = (1 - R / C) d ln R_u)."""
+    r0, low_c, high_c = 91.0, 500.0, 1e8
+    low = make_scenario(llm_price={"revenue_ceiling": low_c, "initial_revenue": r0})
+    high = make_scenario(llm_price={"revenue_ceiling": high_c, "initial_revenue": r0})
+    a, b = _states(low, paths=500)["ai_revenue"], _states(high, paths=500)["ai_revenue"]
+    grow = (1 + 0.098) ** (np.arange(a.shape[0]) * low.dt)[:, None]
+    path = b / (1 - b / (high_c * grow)) * (1 - r0 / high_c)  # R_u / R_u(0) x r0, from b
+    unbounded = path / (1 - r0 / low_c)
+    np.testing.assert_allclose(a, unbounded / (1 + unbounded / (low_c * grow)), rtol=1e-9)
+    assert np.median(a[-1] / (low_c * grow[-1])) > 0.5  # most paths end near the ceiling

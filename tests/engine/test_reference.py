@@ -105,10 +105,14 @@ def test_quiet_shocks_one_path_one_step_by_hand():
     p = {k: float(v[0]) for k, v in params.items()}
     g0 = np.log1p(p["gpu_demand.initial_growth"])
     d_ln_price = -np.log(p["llm_price.annual_decay"])
-    revenue1 = p["llm_price.initial_revenue"] * np.exp(
-        d_ln_price + g0 - p["llm_price.elasticity"] * d_ln_price
+    r0, c0 = p["llm_price.initial_revenue"], p["llm_price.revenue_ceiling"]
+    unbounded = (
+        r0 / (1 - r0 / c0) * np.exp(d_ln_price + g0 - p["llm_price.elasticity"] * d_ln_price)
     )
+    ceiling = p["llm_price.revenue_ceiling"] * (1 + p["llm_price.ceiling_growth"])
+    revenue1 = unbounded / (1 + unbounded / ceiling)  # saturating below the ceiling
     assert out["ai_revenue"][1, 0] == pytest.approx(revenue1, rel=1e-12)
+    assert out["ai_revenue"][0, 0] == pytest.approx(r0, rel=1e-12)  # starts at its run-rate
     # capital: exact solution of K' = I - K/L
     life = p["capex.useful_life"]
     k1 = p["capex.initial_stock"] * np.exp(-1 / life) + out["capex"][0, 0] * life * (
