@@ -22,6 +22,8 @@ __all__ = ["simulate", "no_bubble_twin", "SimulationResult", "INDICES", "YARDSTI
 #: Keys a market metric gains when the run carries its yardstick (:meth:`SimulationResult.metrics`).
 YARDSTICK_FIELDS = (
     "history_base_rate",
+    "history_ci_low",
+    "history_ci_high",
     "no_bubble_probability",
     "ai_effect",
     "ai_effect_ci_low",
@@ -30,6 +32,8 @@ YARDSTICK_FIELDS = (
 
 #: ``base_rate(kind, threshold, months)``: the bundled history's frequency of the same event.
 BaseRate = Callable[[str, float, int], float]
+#: ``base_rate_interval(kind, threshold, months)``: its 95% interval ``(low, high)``.
+BaseRateInterval = Callable[[str, float, int], tuple[float, float]]
 
 
 @dataclass
@@ -54,6 +58,8 @@ class SimulationResult(SimulatedPaths):
     no_bubble: SimulationResult | None = field(default=None, repr=False)
     #: The history's frequency of an event, for the market's yardstick (set by the caller).
     base_rate: BaseRate | None = field(default=None, repr=False)
+    #: The 95% interval of :attr:`base_rate` (a block bootstrap of the history).
+    base_rate_interval: BaseRateInterval | None = field(default=None, repr=False)
 
     @classmethod
     def from_paths(cls, simulated: SimulatedPaths) -> SimulationResult:
@@ -126,11 +132,16 @@ class SimulationResult(SimulatedPaths):
         return self._metrics
 
     def attach_yardstick(
-        self, no_bubble: SimulationResult | None = None, base_rate: BaseRate | None = None
+        self,
+        no_bubble: SimulationResult | None = None,
+        base_rate: BaseRate | None = None,
+        base_rate_interval: BaseRateInterval | None = None,
     ) -> None:
-        """Carry the no-bubble twin and the history's base rates into every market metric."""
+        """Carry the no-bubble twin and the history's base rates (with their intervals) into
+        every market metric."""
         self.no_bubble = no_bubble
         self.base_rate = base_rate
+        self.base_rate_interval = base_rate_interval
         self._metrics = None
 
     def horizon_months(self) -> int:
@@ -142,6 +153,9 @@ class SimulationResult(SimulatedPaths):
         out: dict = {}
         if self.base_rate is not None:
             out["history_base_rate"] = float(self.base_rate(kind, threshold, self.horizon_months()))
+        if self.base_rate_interval is not None:
+            lo, hi = self.base_rate_interval(kind, threshold, self.horizon_months())
+            out["history_ci_low"], out["history_ci_high"] = float(lo), float(hi)
         if self.no_bubble is not None:
             twin = self.no_bubble.hits("market", threshold, kind)
             d = paired_difference(twin, self.hits("market", threshold, kind))

@@ -6,6 +6,13 @@ NYSE/AMEX/NASDAQ firms, value-weighted; Kenneth R. French's data library, as red
 month, is what the base rates are computed on: the share of all windows of ``n`` months (``n + 1``
 closes, every start month) in which the index fell from its running peak within the window by at
 least the threshold. Any window length is computed directly, never interpolated.
+
+Overlapping windows are far from independent (1,049 windows of 60 months hold about 18
+non-overlapping ones), so every base rate carries a 95% interval from a circular block bootstrap
+whose block is the window: the monthly returns are resampled in blocks of that many months
+(wrapping round the end), the index rebuilt and the share recomputed, 1,000 times on a fixed
+seed. The interval says how much the share could differ in a history as long as this one whose
+stretches of that length came in another order; it does not cover a change of regime since.
 """
 
 from __future__ import annotations
@@ -24,8 +31,15 @@ __all__ = [
     "drawdown_base_rate",
     "history_base_rate",
     "market_base_rate",
+    "market_base_rate_interval",
+    "block_bootstrap_shares",
     "attach_yardstick",
 ]
+
+#: Replicates and seed of the block bootstrap behind every history interval (fixed: the same
+#: interval every run).
+BOOTSTRAP_REPLICATES = 1000
+BOOTSTRAP_SEED = 19260701
 
 #: Names accepted by ``--builtin``: name -> description.
 BUILTIN_SERIES = {
@@ -86,10 +100,82 @@ def market_base_rate(kind: str, threshold: float, months: int) -> float:
     raise ValueError(f"unknown kind {kind!r}")
 
 
+def _window_extremes(log_levels: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per window of ``window`` steps, along the last axis of log levels: the deepest drawdown
+    from the running peak and the deepest fall below the window's start (fractions). Steps
+    through the window's offsets (a few dozen passes over all windows at once)."""
+    n_windows = log_levels.shape[-1] - window
+    start = log_levels[..., :n_windows]
+    peak = start.copy()
+    deepest = np.zeros_like(start)
+    low = start.copy()
+    for j in range(1, window + 1):
+        x = log_levels[..., j : j + n_windows]
+        np.maximum(peak, x, out=peak)
+        np.maximum(deepest, peak - x, out=deepest)
+        np.minimum(low, x, out=low)
+    return -np.expm1(-deepest), -np.expm1(low - start)
+
+
+def block_bootstrap_shares(
+    returns: np.ndarray,
+    window: int,
+    *,
+    block: int | None = None,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Circular block bootstrap of a return series, blocks of ``block`` steps (default: the
+    window, so that each window's dependence on its neighbours is kept).
+
+    Each replicate joins randomly started blocks of ``block`` consecutive returns (wrapping
+    round the end) into a series as long as the original, rebuilds the index (one close after
+    each return, as :func:`builtin_prices`) and measures every window of ``window`` steps. Returns ``(deepest, fall)``, each ``(replicates, n_windows)``:
+    the deepest drawdown and the deepest fall below the start of each window of each replicate.
+    """
+    r = np.log1p(np.asarray(returns, dtype=float))
+    n = r.size
+    block = window if block is None else int(block)
+    if window < 1 or block < 1 or n < window:
+        raise ValueError(f"need at least {window} returns for windows of {window} steps")
+    n_blocks = -(-n // block)
+    deepest, fall = [], []
+    for start in range(0, replicates, 100):  # a hundred replicates at a time bounds memory
+        m = min(100, replicates - start)
+        first = rng.integers(0, n, size=(m, n_blocks))
+        idx = (first[:, :, None] + np.arange(block)).reshape(m, -1)[:, :n] % n
+        log_levels = np.cumsum(r[idx], axis=1)  # closes after each return, as the history's
+        d, f = _window_extremes(log_levels, window)
+        deepest.append(d)
+        fall.append(f)
+    return np.concatenate(deepest), np.concatenate(fall)
+
+
+@lru_cache(maxsize=16)
+def _bootstrap_extremes(months: int) -> tuple[np.ndarray, np.ndarray]:
+    returns = us_market_returns()["market_return"].to_numpy(dtype=float)
+    rng = np.random.default_rng([BOOTSTRAP_SEED, int(months)])
+    return block_bootstrap_shares(returns, int(months), rng=rng)
+
+
+def market_base_rate_interval(kind: str, threshold: float, months: int) -> tuple[float, float]:
+    """95% interval of :func:`market_base_rate`: the 2.5% and 97.5% points of the same share over
+    block-bootstrap replicates of the bundled history (blocks of ``months`` months)."""
+    deepest, fall = _bootstrap_extremes(int(months))
+    if kind not in ("drawdown", "fall"):
+        raise ValueError(f"unknown kind {kind!r}")
+    extreme = deepest if kind == "drawdown" else fall
+    shares = (extreme >= float(threshold) - 1e-12).mean(axis=1)
+    lo, hi = np.quantile(shares, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
 def attach_yardstick(result, *, workers: int = 1, progress=None) -> None:
     """Run ``result``'s no-bubble twin and attach it with the history's base rates, so that every
     market metric carries ``history_base_rate``, ``no_bubble_probability`` and ``ai_effect``."""
     from ..analysis.result import no_bubble_twin
 
     twin = no_bubble_twin(result, workers=workers, progress=progress)
-    result.attach_yardstick(no_bubble=twin, base_rate=market_base_rate)
+    result.attach_yardstick(
+        no_bubble=twin, base_rate=market_base_rate, base_rate_interval=market_base_rate_interval
+    )

@@ -37,7 +37,13 @@ def _yardstick_cell(r) -> str:
     if "no_bubble_probability" not in r or pd.isna(r["no_bubble_probability"]):
         return ""
     hist = r.get("history_base_rate")
-    text = "" if hist is None or pd.isna(hist) else f"history {_pct(hist)} &middot; "
+    text = ""
+    if hist is not None and not pd.isna(hist):
+        text = f"history {_pct(hist)}"
+        lo, hi = r.get("history_ci_low"), r.get("history_ci_high")
+        if lo is not None and not pd.isna(lo):
+            text += f" [{100 * lo:.1f}, {100 * hi:.1f}]"
+        text += " &middot; "
     return (
         f"<span class='src'>{text}no bubble {_pct(r['no_bubble_probability'])} &middot; AI adds "
         f"{100 * r['ai_effect']:+.1f} [{100 * r['ai_effect_ci_low']:+.1f}, "
@@ -171,7 +177,8 @@ def render_report(
         body.append(
             "<p class='meta'>Under each market probability: <b>history</b>, the share of all windows "
             "of the same number of months in which the US market (monthly total return 1926-2018) had "
-            "the same event; <b>no bubble</b>, the same scenario, paths and seed with the AI channels "
+            "the same event, with a 95% interval from a block bootstrap whose block is the window (the "
+            "overlapping windows hold only a few independent ones); <b>no bubble</b>, the same scenario, paths and seed with the AI channels "
             "off; and what the AI dynamics add, with a paired 95% interval.</p>"
         )
     if with_difference:

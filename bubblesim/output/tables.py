@@ -37,7 +37,7 @@ def terminal_table(result: SimulationResult) -> str:
     names = {"ai": "AI", "market": "market"}
     yardstick = result.no_bubble is not None or result.base_rate is not None
     if yardstick:
-        lines[-1] += f"{'history':>10}{'no bubble':>11}  AI adds (paired 95%)"
+        lines[-1] += f"{'history (95%)':>22}{'no bubble':>11}  AI adds (paired 95%)"
     for row in result.metrics():
         event = (
             "drawdown >= " if row["name"] == "drawdown" else "fall below start >= "
@@ -47,8 +47,7 @@ def terminal_table(result: SimulationResult) -> str:
             f"[{_pct(row['ci_low'])}, {_pct(row['ci_high'])}]{100 * row['std_error']:6.2f}%"
         )
         if yardstick and row["index"] == "market":
-            hist = row.get("history_base_rate")
-            line += f"{_pct(hist) if hist is not None else '-':>10}"
+            line += f"{_history_cell(row):>22}"
             if "no_bubble_probability" in row:
                 line += (
                     f"{_pct(row['no_bubble_probability']):>11}  {100 * row['ai_effect']:+5.1f} pts "
@@ -70,17 +69,29 @@ def terminal_table(result: SimulationResult) -> str:
     if yardstick:
         lines.append(
             f"\n  history: the US market 1926-2018, share of {result.horizon_months()}-month windows with "
-            "the same event; no bubble: the same paths with the AI channels off"
+            "the same event, with a 95% interval from a block bootstrap (blocks of the window); "
+            "no bubble: the same paths with the AI channels off"
         )
     return "\n".join(lines)
 
 
+def _history_cell(r) -> str:
+    """``58.2% [47.9, 68.0]``: the history's base rate and its block-bootstrap interval."""
+    hist = r.get("history_base_rate")
+    if hist is None or pd.isna(hist):
+        return "-"
+    lo, hi = r.get("history_ci_low"), r.get("history_ci_high")
+    if lo is None or pd.isna(lo):
+        return _pct(hist).strip()
+    return f"{_pct(hist).strip()} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
 def _yardstick_text(r) -> str:
-    """`` | history 58.2%, no bubble 54.9%, AI adds +11.9 [+11.2, +12.6]`` for a market row."""
+    """`` | history 58.2% [47.9, 68.0], no bubble 54.9%, AI adds +11.9 [+11.2, +12.6]``."""
     if "no_bubble_probability" not in r or pd.isna(r["no_bubble_probability"]):
         return ""
     hist = r.get("history_base_rate")
-    parts = [] if hist is None or pd.isna(hist) else [f"history {_pct(hist).strip()}"]
+    parts = [] if hist is None or pd.isna(hist) else [f"history {_history_cell(r)}"]
     parts.append(f"no bubble {_pct(r['no_bubble_probability']).strip()}")
     parts.append(
         f"AI adds {100 * r['ai_effect']:+.1f} [{100 * r['ai_effect_ci_low']:+.1f}, "
@@ -145,9 +156,13 @@ def batch_table(results) -> pd.DataFrame:
 
 def batch_terminal_table(results) -> str:
     """The headline odds of every scenario of a batch, one line each (the largest threshold)."""
-    lines = [
+    head = (
         f"\n  {'scenario':<24}{'AI drawdown':>16}{'market drawdown':>18}{'market below start':>21}"
-    ]
+    )
+    history = any(r.base_rate is not None for r in results)
+    if history:
+        head += f"{'market drawdown, history (95%)':>34}"
+    lines = [head]
     for r in results:
         t = max(r.scenario.thresholds)
         a = max(r.scenario.ai_thresholds)
@@ -156,7 +171,20 @@ def batch_terminal_table(results) -> str:
             f"{_pct(r.estimate('market', t).probability)} (>={t:.0%})",
             f"{_pct(r.estimate('market', t, 'fall').probability)} (>={t:.0%})",
         ]
-        lines.append(f"  {r.scenario.name:<24}{cells[0]:>16}{cells[1]:>18}{cells[2]:>21}")
+        line = f"  {r.scenario.name:<24}{cells[0]:>16}{cells[1]:>18}{cells[2]:>21}"
+        if history:
+            row = next(
+                m
+                for m in r.metrics()
+                if m["index"] == "market" and m["name"] == "drawdown" and m["threshold"] == t
+            )
+            line += f"{_history_cell(row):>34}"
+        lines.append(line)
+    if history:
+        lines.append(
+            "\n  history: the US market 1926-2018 over windows as long as each horizon, with a 95% "
+            "interval from a block bootstrap (blocks of the window)"
+        )
     return "\n".join(lines)
 
 

@@ -106,6 +106,9 @@ def _yardstick_note(result: SimulationResult) -> dict | None:
         "history_base_rate": "share of all windows of the same number of months in which the US "
         "market (monthly total return 1926-07 to 2018-11, French data library) had the same event",
         "history_window_months": result.horizon_months(),
+        "history_ci_low": "95% interval of history_base_rate: 2.5% and 97.5% points over 1,000 "
+        "circular block-bootstrap replicates of the monthly returns, blocks as long as the window "
+        "(the overlapping windows hold only about history length / window independent ones)",
         "no_bubble_probability": "the same scenario, paths and seed with [market] feedback = false",
         "ai_effect": "probability minus no_bubble_probability, with a paired 95% interval",
     }

@@ -44,5 +44,11 @@ def test_run_puts_every_market_metric_beside_history_and_its_no_bubble_twin(in_t
     assert dd20["ai_effect"] == pytest.approx(dd20["probability"] - dd20["no_bubble_probability"])
     assert dd20["ai_effect_ci_low"] < dd20["ai_effect"] < dd20["ai_effect_ci_high"]
     assert doc["yardstick"]["history_window_months"] == 60
+    # every history base rate carries its block-bootstrap interval, in the table and the JSON
+    for m in market:
+        assert m["history_ci_low"] <= m["history_base_rate"] <= m["history_ci_high"]
+    lo, hi = (round(100 * dd20[k], 1) for k in ("history_ci_low", "history_ci_high"))
+    assert f"[{lo:.1f}, {hi:.1f}]" in res.stdout and "block bootstrap" in res.stdout
+    assert "history_ci_low" in doc["yardstick"]
     ai = [m for m in doc["metrics"] if m["index"] == "ai"]
     assert all("no_bubble_probability" not in m for m in ai)
