@@ -156,7 +156,7 @@ def _mixture_median(lam_a, a, lam_c, c, s):
     weight, loc = weight[:, keep], loc[:, keep]
     weight = weight / weight.sum(axis=1, keepdims=True)
     median = np.empty(len(s))
-    smooth = s > 0
+    smooth = s > 1e-100  # below that the CDF is a step function to double precision
     if (~smooth).any():  # a step function: the lowest atom where the CDF reaches one half
         w, x = weight[~smooth], loc[~smooth]
         order = np.argsort(x, axis=1, kind="stable")

@@ -159,13 +159,15 @@ class StepSketch:
     """Mergeable per-step counts of every state variable (see the module's docstring).
 
     ``counts[v, s]`` has ``N_BINS + 2`` bins (below, inside, above); ``atom_counts[v, a, s]`` the
-    paths exactly at ``layout.atoms[v, a, s]`` (not in ``counts``); ``vmin`` and ``vmax`` the
-    extremes seen; ``paths`` the paths added.
+    paths exactly at ``layout.atoms[v, a, s]`` (not in ``counts``) and ``atom_below[v, a, s]`` the
+    other paths in the atom's own bin that lie below it (so a quantile next to an atom is read on
+    the right side of it); ``vmin`` and ``vmax`` the extremes seen; ``paths`` the paths added.
     """
 
     layout: SketchLayout
     counts: np.ndarray
     atom_counts: np.ndarray
+    atom_below: np.ndarray
     vmin: np.ndarray
     vmax: np.ndarray
     paths: int = 0
@@ -176,6 +178,7 @@ class StepSketch:
         return cls(
             layout,
             np.zeros((v, s, N_BINS + 2), dtype=np.int32),
+            np.zeros(layout.atoms.shape, dtype=np.int32),
             np.zeros(layout.atoms.shape, dtype=np.int32),
             np.full((v, s), np.inf),
             np.full((v, s), -np.inf),
@@ -226,6 +229,10 @@ class StepSketch:
                         offset[has, 0],
                     )
                     self.counts[v, r0 + has, home - offset[has, 0].astype(np.intp)] -= hit[has]
+                    # the rest of the atom's bin: how much of it lies below the atom
+                    rest = xs[has]
+                    below = (idx[has] == home[:, None]) & (rest < at[has, None])
+                    self.atom_below[v, a, r0 + has] += np.count_nonzero(below, axis=1)
             np.minimum(self.vmin[v], lowest, out=self.vmin[v])
             np.maximum(self.vmax[v], highest, out=self.vmax[v])
         self.paths += n
@@ -234,6 +241,7 @@ class StepSketch:
         """Add another sketch of the same layout (integer counts: the order does not matter)."""
         self.counts += other.counts
         self.atom_counts += other.atom_counts
+        self.atom_below += other.atom_below
         np.minimum(self.vmin, other.vmin, out=self.vmin)
         np.maximum(self.vmax, other.vmax, out=self.vmax)
         self.paths += other.paths
@@ -270,23 +278,35 @@ class StepSketch:
         # atoms are points: merged into the value order, splitting the bin they sit in
         atoms = lay.atoms[v, counted, s]
         c = np.concatenate([c, self.atom_counts[v, counted, s].astype(float)])
-        return _split_around_points(c, np.concatenate([a, atoms]), np.concatenate([b, atoms]))
+        below = np.full(c.size, np.nan)
+        below[-atoms.size :] = self.atom_below[v, counted, s]
+        return _split_around_points(
+            c, np.concatenate([a, atoms]), np.concatenate([b, atoms]), below
+        )
 
 
-def _split_around_points(c, a, b):
-    """Sort pieces by value; a range piece holding a point is split at it, in proportion."""
+def _split_around_points(c, a, b, below=None):
+    """Sort pieces by value; a range piece holding a point is split at it: by the counted number
+    of its values below the point (``below``, per point; nan if unknown) when it holds one
+    point, else in proportion to length."""
     point = a == b
     ranges = np.flatnonzero(~point & (c > 0))
     new_c, new_a, new_b = [c[point]], [a[point]], [b[point]]
     xs = a[point]
+    under = below[point] if below is not None else np.full(xs.size, np.nan)
     for i in ranges:
-        inside = xs[(xs > a[i]) & (xs < b[i])]
+        held = (xs > a[i]) & (xs < b[i])
+        inside = xs[held]
         if inside.size == 0:
             new_c.append(c[i : i + 1]), new_a.append(a[i : i + 1]), new_b.append(b[i : i + 1])
             continue
         cuts = np.concatenate([[a[i]], np.sort(inside), [b[i]]])
-        share = np.diff(cuts) / (b[i] - a[i])
-        new_c.append(c[i] * share), new_a.append(cuts[:-1]), new_b.append(cuts[1:])
+        if inside.size == 1 and not np.isnan(under[held][0]):
+            low = min(float(under[held][0]), c[i])
+            new_c.append(np.array([low, c[i] - low]))
+        else:
+            new_c.append(c[i] * np.diff(cuts) / (b[i] - a[i]))
+        new_a.append(cuts[:-1]), new_b.append(cuts[1:])
     c, a, b = (np.concatenate(p) for p in (new_c, new_a, new_b))
     order = np.lexsort((b, a))
     return c[order], a[order], b[order]

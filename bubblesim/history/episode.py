@@ -1,11 +1,12 @@
 """Fit the AI channels' crash-hazard coefficients to an episode, by maximum likelihood.
 
 Given an index's log returns ``r_t`` over steps of ``dt`` years and the states observed at the start
-of each step (overvaluation ``b``, coverage gap ``gap``, funding stress ``S``), bubblesim's AI index
+of each step (overvaluation ``b``, the coverage gap's rise since the start ``gap``, funding
+stress ``S``), bubblesim's AI index
 with its revenue, capex and compute betas at zero and no lab failure has the step law
 
     h_t = h0 + h1 max(b_t, 0)^q + h2 gap_t + h3 S_t                         crash hazard (1/yr)
-    r_t = (mu - sigma^2/2 + comp kbar h1 max(b_t, 0)^q - v b_t) dt + sigma sqrt(dt) Z
+    r_t = (mu - sigma^2/2 + comp kbar h_t - v b_t) dt + sigma sqrt(dt) Z
           + sum of N ~ Poisson(h_t dt) jumps N(m_J, d_J^2),   kbar = 1 - exp(m_J + d_J^2/2)
 
 (docs/model.md, section 4), a Poisson mixture of normals whose log-likelihood is exact. The fit
@@ -55,7 +56,7 @@ def episode_loglik(
     herding = h1 * np.maximum(b, 0.0) ** power
     hazard = h0 + herding + h2 * covariates["gap"] + h3 * covariates["stress"]
     kbar = -math.expm1(m_j + 0.5 * d_j**2)
-    drift = mu - 0.5 * sigma**2 + (kbar * herding if compensate else 0.0) - drag * b
+    drift = mu - 0.5 * sigma**2 + (kbar * hazard if compensate else 0.0) - drag * b
     top_rate = float(hazard.max()) * dt
     n = np.arange(min(MAX_JUMPS, int(math.ceil(top_rate + 10 * math.sqrt(top_rate) + 8))) + 1)
     n = n[:, None]

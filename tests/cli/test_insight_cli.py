@@ -46,7 +46,7 @@ def test_sweep_writes_one_column_per_key_and_a_heatmap_for_two(in_tmp):
 
 
 def test_solve_json_and_clear_errors(in_tmp):
-    res = invoke("solve", BASELINE, "--param", "cash_burn.burn_scale", "--target", "0.4",
+    res = invoke("solve", BASELINE, "--param", "cash_burn.burn_scale", "--target", "0.32",
                  "-m", "ai.drawdown.0.5", "--bracket", "0", "4", "-n", "1000", "--format", "json",
                  "-o", "x")  # fmt: skip
     assert res.exit_code == 0, res.output

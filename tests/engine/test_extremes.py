@@ -61,8 +61,10 @@ def test_long_daily_horizon_stays_finite():
 
 
 def test_overflow_is_reported_with_variable_and_step():
+    # each efficiency shock wins back twice the compute it saves, 50 times a year
     sc = make_scenario(
-        scenario={"horizon_years": 50.0}, llm_price={"annual_decay": 10000, "elasticity": 10}
+        scenario={"horizon_years": 50.0},
+        gpu_demand={"efficiency_shock_rate": 50, "efficiency_gain": 1000, "jevons": 2},
     )
     with pytest.raises(ScenarioError) as info:
         simulate(sc, paths=50, keep_paths=50, seed=1)

@@ -25,20 +25,31 @@ def _quantile_standard_error(x: np.ndarray, qs: np.ndarray, d: float = 0.01) -> 
 
 def test_sketch_quantiles_are_a_small_part_of_their_monte_carlo_error():
     """At a size where every path fits, the sketch's quantiles of every state variable are within
-    half a Monte Carlo standard error of the exact ones (exact where the quantile sits on an atom)."""
+    half a Monte Carlo standard error of the exact ones, and exact where the quantile sits on an
+    atom the layout keeps. Where values crowd closer together than the bins (a cluster just beside
+    an atom, such as the overvaluation of paths with a little stress next to those with none, or a
+    repeated value beyond the atoms kept) the bound is the documented one, a bin's width."""
     sc = load_scenario(SCENARIOS / "baseline.toml")
     n = 3 * BLOCK_SIZE
     r = simulate(sc, paths=n, seed=3, keep_paths=n)
+    lay = r.sketch.layout
     qs = np.array(QUANTILES)
-    for var in r.sketch.layout.names:
+    allowance = 0
+    for v, var in enumerate(lay.names):
         exact = np.quantile(r.states[var], qs, axis=1).T
         got = r.quantiles(var, tuple(qs)).to_numpy()
         se = _quantile_standard_error(r.states[var], qs)
         err = np.abs(got - exact)
         scale = 1.0 + np.abs(exact)
-        on_atom = se <= 1e-12 * scale
-        assert (err[on_atom] <= 1e-9 * scale[on_atom]).all(), var
-        assert (err[~on_atom] <= 0.5 * se[~on_atom]).all(), (var, float((err / se)[~on_atom].max()))
+        kept = np.zeros(exact.shape, dtype=bool)  # the quantile is an atom the layout keeps
+        for step, atoms in enumerate(lay.atoms[v].T):
+            kept[step] = np.isin(exact[step], atoms[~np.isnan(atoms)])
+        assert (err[kept] <= 1e-9 * scale[kept]).all(), var
+        width = lay.width[v][:, None] * (np.abs(exact) if lay.log[v] else 1.0)
+        smooth = err <= 0.5 * se
+        assert (smooth | kept | (err <= width)).all(), (var, float((err / width).max()))
+        allowance += int((~smooth & ~kept).sum())
+    assert allowance <= 0.01 * len(lay.names) * lay.n_points * len(qs)  # rare: 1% of the cells
 
 
 def _states(x: np.ndarray, name: str = "v") -> dict:

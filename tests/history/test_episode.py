@@ -28,13 +28,17 @@ def _simulated_episode(paths=400, seed=3):
             "initial_overvaluation": 0.5,
         },
         cash_burn={"failure_drop": 0.0},
+        # demand slow enough that coverage often worsens from its start (the gap's rise)
+        gpu_demand={"initial_growth": 0.5, "long_run_growth": 0.2},
     )
     s = simulate(sc, paths=paths, keep_paths=paths, seed=seed).states
     returns = np.diff(np.log(s["ai_index"]), axis=0).ravel()
     target = sc.values["capex.coverage_target"].value
+    gap = np.maximum(0.0, np.log(target / s["coverage"]))
     covariates = {
         "b": s["overvaluation"][:-1].ravel(),
-        "gap": np.maximum(0.0, np.log(target / s["coverage"][:-1])).ravel(),
+        # the gap's rise since the start, as the hazard reads it
+        "gap": np.maximum(0.0, gap[:-1] - gap[0]).ravel(),
         "stress": s["funding_stress"][:-1].ravel(),
     }
     return sc, returns, covariates
