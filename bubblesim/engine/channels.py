@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from scipy.special import ndtr
 
 from .poisson import poisson_from_uniform
 
@@ -44,6 +45,20 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
     return np.log1p(np.exp(np.minimum(x, 700.0))) + np.maximum(x - 700.0, 0.0)
 
 
+def _positive_part_mean(m: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """``E[max(0, m + sd Z)]``, ``Z`` standard normal: ``m Phi(m / sd) + sd phi(m / sd)``
+    (``max(0, m)`` where ``sd`` is 0)."""
+    z = m / np.where(sd > 0, sd, 1.0)
+    mean = m * ndtr(z) + sd * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+    return np.where(sd > 0, mean, np.maximum(m, 0.0))
+
+
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+#: Three-point Gauss-Hermite rule for a standard normal: (node, weight).
+_HERMITE_3 = ((-np.sqrt(3.0), 1.0 / 6.0), (0.0, 2.0 / 3.0), (np.sqrt(3.0), 1.0 / 6.0))
+
+
 class PathState:
     """What a block of paths carries from one grid point to the next (arrays over paths)."""
 
@@ -65,10 +80,11 @@ class PathState:
         "pool",
         "window_peak",
         # 4. the AI index: fundamental log level, bubble component, crash count,
-        #    and ln(1 - failure_drop) x the market's odds of a lab failure at the start
+        #    and ln(1 - failure_drop) x the market's odds of a lab failure, as priced and at the start
         "fundamental",
         "bubble",
         "crashes",
+        "odds_level",
         "odds_level0",
         # 5. the rest of the market: log level, the regime
         "ln_rest",
@@ -101,6 +117,9 @@ class Now:
         "revenue_surprise",
         "compute_surprise",
         "ln_revenue_next",
+        "revenue_sd",
+        "expected_log_return",
+        "index_sd",
         "expected_stress",
         "expected_odds",
         "fails",
@@ -152,6 +171,8 @@ class DemandPrice:
         self.trend_dt = price_trend * dt
         self.price_noise = p["llm_price.volatility"] * sqdt
         self.usage_noise = p["gpu_demand.volatility"] * sqdt
+        # one step's standard deviation of the unbounded log revenue's diffusion
+        self.revenue_noise = np.hypot(self.one_minus_e * self.price_noise, self.usage_noise)
         self.price_mean_dt = price_mean * dt
         self.lam_eff_dt = lam_eff * dt
         self.lam_pw_dt = lam_pw * dt
@@ -186,6 +207,7 @@ class DemandPrice:
         ) + self.one_minus_e * self.price_mean_dt
         ln_ceiling = self.ln_ceiling0 + self.ceiling_rate * ((k + 1) * self.dt)
         now.ln_revenue_next = unbounded - _log1p_exp(unbounded - ln_ceiling)
+        now.revenue_sd = (1.0 - now.share) * self.revenue_noise
 
     def advance(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int) -> None:
         """Price, usage, compute and growth from ``k`` to ``k + 1``; the step's surprises on ``now``."""
@@ -273,17 +295,19 @@ class CapexCoverage:
         """``E_k[cut_{k+1}]``: next step's cut at the expected revenue and the expected stress.
 
         ``R*_{k+1}`` is known at ``k`` (the capital after this step's capex, or this step's capex
-        under Cahn's rule); revenue enters at its conditional mean (first order in its noise)."""
+        under Cahn's rule); the gap's rise is averaged over the revenue's diffusion noise (its
+        jumps, rare in a step, are left out), the stress over whether a round closes."""
         if self.cahn:
             required = st.prev_capex / (1.0 - self.gross_margin)
         else:
             required = st.capital * self.recovery / self.margin
         required = np.maximum(required, 1e-9)
-        gap = np.log(self.target * required) - now.ln_revenue_next
-        np.maximum(gap, 0.0, out=gap)
-        st.expected_cut = (
-            self.c_gap * np.maximum(0.0, gap - st.gap0) + self.c_stress * now.expected_stress
+        # the gap's rise is max(0, y - gap_0), y = ln(G* R*) - ln R (gap_0 >= 0): its mean over
+        # the revenue's normal noise (Bachelier), so the kink where every path starts is priced
+        rise = _positive_part_mean(
+            np.log(self.target * required) - now.ln_revenue_next - st.gap0, now.revenue_sd
         )
+        st.expected_cut = self.c_gap * rise + self.c_stress * now.expected_stress
 
 
 class LabFunding:
@@ -304,6 +328,7 @@ class LabFunding:
         self.pool_size = p["cash_burn.investor_pool"] * p["cash_burn.pool_share"]
         self.pool_cut = p["cash_burn.pool_stress_cut"]
         self.window_sens = p["cash_burn.window_sensitivity"]
+        self.ln_failure = np.log1p(-p["cash_burn.failure_drop"])
         # the remembered peak's log distance above the index fades by this factor a step
         self.memory = np.exp(-np.log(2.0) * dt / p["cash_burn.window_memory"])
 
@@ -354,6 +379,19 @@ class LabFunding:
             now.odds = self.failure_odds(st.cash, now.planned, self.round_rate * now.window)
             now.odds[st.failed] = 1.0
 
+    def next_windows(self, st: PathState, now: Now, lift=0.0):
+        """Next step's window at the nodes of a three-point Gauss-Hermite rule over the index's
+        one-step log return (mean ``now.expected_log_return``, standard deviation
+        ``now.index_sd``): the remembered peak fades toward the index, ``A / H = min(1,
+        (A_{k+1} / H_k)^phi_W)``, so the window's expected reopening and its kink at the peak are
+        both in the market's expectation; ``lift`` is added to the expected log return. Yields
+        ``(weight, W)``."""
+        level = np.maximum(now.ai_index, 1e-300)
+        ahead = np.log(level / st.window_peak) + now.expected_log_return + lift
+        for node, weight in _HERMITE_3:
+            ratio = np.exp(np.minimum(self.memory * (ahead + node * now.index_sd), 0.0))
+            yield weight, np.exp(-self.window_sens * (1.0 - ratio))
+
     def observe(self, st: PathState, now: Now, k: int) -> None:
         """Planned burn (against the labs' own revenue plan), runway, stress and burn at ``k``."""
         planned = self.planned_burn(k, now.revenue)
@@ -388,7 +426,6 @@ class LabFunding:
         if expect:
             no_round = st.cash - now.burn * self.dt
             with_round = no_round + offer
-            rate = self.round_rate * window
             close = np.where(seeking, chance, 0.0)
             planned = self.planned_burn(k + 1, np.exp(now.ln_revenue_next))
             live = ~st.failed
@@ -396,10 +433,21 @@ class LabFunding:
                 close * self.stress_after(with_round, planned)
                 + (1.0 - close) * self.stress_after(no_round, planned)
             )
-            expected_odds = close * self.failure_odds(with_round, planned, rate) + (
-                1.0 - close
-            ) * self.failure_odds(no_round, planned, rate)
-            now.expected_odds = np.where(live, expected_odds, 1.0)
+
+            def expected_odds(lift):
+                odds = 0.0
+                for weight, w_next in self.next_windows(st, now, lift):
+                    rate = self.round_rate * w_next
+                    odds = odds + weight * (
+                        close * self.failure_odds(with_round, planned, rate)
+                        + (1.0 - close) * self.failure_odds(no_round, planned, rate)
+                    )
+                return np.where(live, odds, 1.0)
+
+            # the compensation of the odds' expected change lifts the index the window reads:
+            # one fixed-point step puts it into the expectation it depends on
+            first = expected_odds(0.0)
+            now.expected_odds = expected_odds(-self.ln_failure * (first - now.odds))
         # the pool refills over the year, slower under stress, up to a year's share
         st.pool = np.minimum(
             st.pool - raised + self.pool_size * (1.0 - self.pool_cut * now.stress) * self.dt,
@@ -443,7 +491,7 @@ class HazardIndex:
         st.fundamental = np.zeros(n_paths)
         st.bubble = self.b0.astype(float)
         st.crashes = np.zeros(n_paths)
-        st.odds_level0 = None
+        st.odds_level = st.odds_level0 = None
 
     def observe_hazard(self, st: PathState, now: Now) -> None:
         """``h = h0 + fb [h1 max(b, 0)^q + h2 max(0, gap - gap_0) + h3 S]``."""
@@ -454,14 +502,19 @@ class HazardIndex:
             now.hazard = self.h0
 
     def observe_index(self, st: PathState, now: Now, o_ai: np.ndarray) -> None:
-        """Prices the step's capex news, then ``A = 100 exp(x + b - b_0)`` (with last step's
-        failure odds), from which the funding window is read.
+        """Prices the step's capex news, then ``A = 100 exp(x + b - b_0 + L_{k-1} - L_0)`` with
+        last step's failure odds ``L``, from which the funding window is read.
 
         The news is the cut against what the market expected of it a step earlier
         (``st.expected_cut``): a cut that was coming is in the price already."""
         if self.fb and st.expected_cut is not None:
             st.fundamental = st.fundamental - self.beta_capex * (now.cut - st.expected_cut)
-        ai_index = np.exp(st.fundamental + st.bubble - self.b0, out=o_ai)
+        if st.odds_level is None:
+            ai_index = np.exp(st.fundamental + st.bubble - self.b0, out=o_ai)
+        else:
+            ai_index = np.exp(
+                (st.fundamental + st.bubble - self.b0) + (st.odds_level - st.odds_level0), out=o_ai
+            )
         ai_index *= self.index_start
         now.ai_index = ai_index
 
@@ -474,7 +527,18 @@ class HazardIndex:
             if st.odds_level0 is None:
                 st.odds_level0 = level  # the odds at the start are in the starting level
             else:
-                now.ai_index *= np.exp(level - st.odds_level0)
+                now.ai_index *= np.exp(level - st.odds_level)
+            st.odds_level = level
+
+    def expect(self, now: Now, st: PathState, drift_ai, noise_ai) -> None:
+        """``E_k[ln A_{k+1} - ln A_k]`` before the failure odds move: the diffusion's drift in
+        the step's regime, the JLS compensation, the valuation drag and the crashes' mean jump
+        (the news terms have mean zero)."""
+        comp = self.kappa_bar * now.hazard if self.comp else 0.0
+        now.expected_log_return = (
+            drift_ai + ((comp - self.drag * st.bubble) + now.hazard * self.jump_mean) * self.dt
+        )
+        now.index_sd = noise_ai  # the diffusion's, in the step's regime
 
     def advance_crashes(self, st: PathState, now: Now, sh: Mapping[str, np.ndarray], k: int):
         """Crashes and the bubble from ``k`` to ``k + 1``; the step's log jump on ``now.jump``."""

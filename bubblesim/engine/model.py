@@ -1,8 +1,9 @@
 """The equations of bubblesim: pure, vectorized functions of (parameters, shocks) -> paths.
 
-Nothing here does I/O or draws random numbers; ``docs/model.md`` states every equation and
-:mod:`bubblesim.reference` repeats them for one path in plain Python, as the readable spec and
-test oracle. Parameters are arrays over paths; state paths are time-major, shape
+Nothing here does I/O or draws random numbers; the equations themselves are in
+:mod:`bubblesim.engine.channels`, one class per section of ``docs/model.md``, and
+:mod:`bubblesim.engine.reference` repeats them for one path in plain Python, as the readable spec
+and test oracle. Parameters are arrays over paths; state paths are time-major, shape
 ``(n_steps + 1, n_paths)``, so that each step reads and writes contiguous rows.
 """
 
@@ -74,8 +75,8 @@ class ModelOptions:
     feedback : bool
         False makes the AI index a Merton jump-diffusion with constant hazard ``hazard_base``.
     bubble_compensation : bool
-        JLS drift ``kappa_bar * h1 * max(b, 0)^q`` on the bubble component between crashes: the
-        herding part of the hazard is priced, the fundamental part is not (only with feedback).
+        JLS drift ``kappa_bar * h`` on the bubble component between crashes: the whole crash
+        hazard, which investors can see, is priced (only with feedback).
     required_revenue_rule : str
         ``"capital_recovery"`` or ``"cahn"``.
     regime : str
@@ -303,15 +304,16 @@ def run_model_into(
             break
 
         # --- advance from k to k + 1, in the order the channels feed each other
+        drift_ai, noise_ai = market.ai_diffusion(st)
         if fb:
             demand.expect(st, now, k)
+            index.expect(now, st, drift_ai, noise_ai)
         demand.advance(st, now, steps, k)
         capex.advance(st, now)
         lab.advance(st, now, steps, k, expect=fb)
         if fb:
             capex.expect(st, now)
         index.advance_crashes(st, now, steps, k)
-        drift_ai, noise_ai = market.ai_diffusion(st)
         index.advance_fundamental(st, now, steps["ai"][k], drift_ai, noise_ai)
         market.advance(st, now, steps, k, n_steps)
     # the record-only variables, from their logs, once for the whole block

@@ -1,7 +1,7 @@
 """The model's equations for one path, in plain Python: the readable specification.
 
-Slow and obvious on purpose. ``tests/test_reference.py`` feeds this and
-:func:`bubblesim.model.run_model` the same shocks and requires agreement to 1e-10, so the
+Slow and obvious on purpose. ``tests/engine/test_reference.py`` feeds this and
+:func:`bubblesim.engine.model.run_model` the same shocks and requires agreement to 1e-10, so the
 vectorized engine can be optimised freely while this file stays the statement of the model
 (see ``docs/model.md`` for the same equations in mathematical notation).
 """
@@ -120,7 +120,7 @@ def reference_path(
     prev_capex = P["capex.plan_scale"] * schedules["capex.plan"][0]
     gap0 = None
     expected_cut = None  # what the market expected of this step's capex cut, a step earlier
-    odds_level0 = None  # ln(1 - failure_drop) x the market's odds of a lab failure at the start
+    odds_level = odds_level0 = None  # ln(1 - failure_drop) x the market's odds of a failure
 
     jump_mean = math.log(1 - P["market.crash_size"])
     jump_sd = P["market.crash_size_volatility"]
@@ -226,6 +226,8 @@ def reference_path(
         if expected_cut is not None:  # only the news in the cut moves accelerator makers
             fundamental -= fb * P["market.capex_beta"] * (capex_cut - expected_cut)
         ai_index = INDEX_START * math.exp(fundamental + bubble - P["market.initial_overvaluation"])
+        if odds_level is not None:  # with last step's failure odds, as priced then
+            ai_index *= math.exp(odds_level - odds_level0)
         # the funding window, from the AI index's drawdown below the peak investors remember
         level = max(ai_index, 1e-300)  # an index that has underflowed to 0 is far down
         if window_peak is None:
@@ -240,7 +242,9 @@ def reference_path(
         level = fb * math.log(1 - P["cash_burn.failure_drop"]) * odds
         if odds_level0 is None:
             odds_level0 = level  # the odds at the start are in the starting level
-        ai_index *= math.exp(level - odds_level0)
+        else:
+            ai_index *= math.exp(level - odds_level)
+        odds_level = level
 
         w = P["market.mag7_weight"]
         record = {
@@ -327,7 +331,19 @@ def reference_path(
         seeking = not failed and planned > 0 and runway < P["cash_burn.raise_runway_months"]
         if seeking and shocks["funding"][k] < chance:
             raised = offer
-        # what the market expects of next step (stress, failure odds) over whether a round closes
+        # what the market expects of next step (stress, failure odds) over whether a round closes,
+        # with next step's window at the index's expected log return (the peak fades toward it)
+        if turbulent:
+            mu_now, s_now = P["market.ai_turbulent_drift"], P["market.ai_turbulent_volatility"]
+        else:
+            mu_now, s_now = P["market.ai_drift"], P["market.ai_volatility"]
+        expected_return = (mu_now - 0.5 * s_now**2) * dt + (
+            comp * kappa_bar * hazard - fb * drag * bubble + hazard * jump_mean
+        ) * dt
+        memory = math.exp(-math.log(2) * dt / P["cash_burn.window_memory"])
+        ahead = math.log(max(ai_index, 1e-300) / window_peak) + expected_return
+        nodes = [(-math.sqrt(3), 1 / 6), (0.0, 2 / 3), (math.sqrt(3), 1 / 6)]  # Gauss-Hermite
+
         expected_stress, expected_odds = 0.0, (1.0 if failed else 0.0)
         if not failed:
             planned_next = stress_plan(k + 1, math.exp(ln_revenue_next))
@@ -335,7 +351,24 @@ def reference_path(
             outcomes.append((1 - chance if seeking else 1.0, cash - burn * dt))
             for weight, end_cash in outcomes:
                 expected_stress += weight * stress_after(end_cash, planned_next)
-                expected_odds += weight * failure_odds(end_cash, planned_next, rate)
+            # E_k[odds_{k+1}] over whether a round closes and, by a three-point Gauss-Hermite
+            # rule, over the index's one-step diffusion noise (the window at k + 1 reads it); the
+            # compensation of the odds' expected change lifts that index: one fixed-point step
+            ln_failure = math.log(1 - P["cash_burn.failure_drop"])
+            lift = 0.0
+            for _ in range(2):
+                total = 0.0
+                for weight, end_cash in outcomes:
+                    for z, node_weight in nodes:
+                        moved = memory * (ahead + lift + z * s_now * math.sqrt(dt))
+                        faded = math.exp(min(moved, 0.0))
+                        w_next = math.exp(-P["cash_burn.window_sensitivity"] * (1 - faded))
+                        rate_next = P["cash_burn.round_rate"] * w_next
+                        total += (
+                            weight * node_weight * failure_odds(end_cash, planned_next, rate_next)
+                        )
+                lift = -ln_failure * (total - odds)
+            expected_odds = total
         # the yearly pool refills, slower under stress, up to a year's share
         refill = pool_size * (1 - P["cash_burn.pool_stress_cut"] * stress) * dt
         pool = min(pool - raised + refill, pool_size)
@@ -351,10 +384,21 @@ def reference_path(
         else:
             required_next = capital * (1 / life + P["capex.cost_of_capital"]) / P["capex.margin"]
         required_next = max(required_next, 1e-9)
-        gap_next = max(0.0, math.log(P["capex.coverage_target"] * required_next) - ln_revenue_next)
+        # the gap's rise is max(0, y - gap_0): its mean over the revenue's normal noise
+        rise_mean = math.log(P["capex.coverage_target"] * required_next) - ln_revenue_next - gap0
+        revenue_sd = (1 - share) * math.hypot(
+            (1 - elasticity) * P["llm_price.volatility"] * math.sqrt(dt),
+            P["gpu_demand.volatility"] * math.sqrt(dt),
+        )
+        if revenue_sd > 0:
+            z = rise_mean / revenue_sd
+            rise = rise_mean * 0.5 * math.erfc(-z / math.sqrt(2)) + revenue_sd * math.exp(
+                -0.5 * z * z
+            ) / math.sqrt(2 * math.pi)
+        else:
+            rise = max(0.0, rise_mean)
         expected_cut = (
-            P["capex.discipline_gap"] * max(0.0, gap_next - gap0)
-            + P["capex.discipline_stress"] * expected_stress
+            P["capex.discipline_gap"] * rise + P["capex.discipline_stress"] * expected_stress
         )
 
         # --- crashes, the bubble, the AI index and the rest of the market

@@ -136,8 +136,8 @@ def block_bootstrap_shares(
     r = np.log1p(np.asarray(returns, dtype=float))
     n = r.size
     block = window if block is None else int(block)
-    if window < 1 or block < 1 or n < window:
-        raise ValueError(f"need at least {window} returns for windows of {window} steps")
+    if window < 1 or block < 1 or n <= window:
+        raise ValueError(f"need more than {window} returns for windows of {window} steps")
     n_blocks = -(-n // block)
     deepest, fall = [], []
     for start in range(0, replicates, 100):  # a hundred replicates at a time bounds memory
@@ -151,7 +151,7 @@ def block_bootstrap_shares(
     return np.concatenate(deepest), np.concatenate(fall)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # ~17 MB per window length
 def _bootstrap_extremes(months: int) -> tuple[np.ndarray, np.ndarray]:
     returns = us_market_returns()["market_return"].to_numpy(dtype=float)
     rng = np.random.default_rng([BOOTSTRAP_SEED, int(months)])

@@ -302,7 +302,7 @@ PARAMETERS: tuple[Param, ...] = (
         "bool",
         True,
         "-",
-        "JLS pricing of the herding part: between crashes the bubble drifts up by kappa_bar x h1 max(b,0)^q. The fundamental hazards (h0, coverage, stress) are not compensated: they lower the expected price.",
+        "JLS pricing of the crash hazard, which investors can see: between crashes the bubble drifts up by kappa_bar x h (h0, herding, the coverage gap's rise and stress), so risk brings crashes, not a lower expected price.",
         status="setting",
         source="Johansen, Ledoit & Sornette (2000)",
     ),
