@@ -4,7 +4,7 @@
 lives in a module of its own and registers itself on the group when imported here.
 """
 
-from . import compare, fan, history, insight, run, validate  # noqa: F401  (registers the commands)
+from . import bubbles, compare, fan, history, insight, run, validate  # noqa: F401  (registers the commands)
 from .base import BubblesimError, BubblesimGroup, Progress, cli
 
 __all__ = ["cli", "main", "BubblesimError", "BubblesimGroup", "Progress"]

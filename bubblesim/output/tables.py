@@ -283,3 +283,98 @@ def backtest_terminal_table(
         f"\n  * from {table['independent_windows'].iloc[0]} non-overlapping windows (overlapping ones are correlated)"
     )
     return "\n".join(lines)
+
+
+def bubbles_terminal_table(report: dict) -> str:
+    """The episodes, crash shares, crash sizes, the tech crash and the fit (``bubblesim bubbles``)."""
+    st = report["settings"]
+    net = "raw and net of the market" if st["net"] else "raw"
+    lines = [
+        f"{report['source']}: {report['n_industries']} industries, {report['months'][0]} to "
+        f"{report['months'][1]}",
+        f"run-up: {st['years']:g}-year return above {st['runup']:.0%} ({net}) and 5-year raw "
+        f"return above {st['five_year_runup']:.0%}; crash: a {st['crash']:.0%} fall from a running "
+        f"peak within {st['crash_years']:g} years",
+        "",
+        f"  {'industry':<10}{'start':<9}{'run-up':>8}{'net':>8}  {'crashed':<8}{'max DD':>8}"
+        f"{'market':>9}",
+    ]
+    for e in report["episodes"]:
+        crashed = "-" if e["crashed"] is None else ("yes" if e["crashed"] else "no")
+        dd = "-" if e["max_drawdown"] is None else f"{e['max_drawdown']:.0%}"
+        mkt = "-" if e["market_return"] is None else f"{e['market_return']:+.0%}"
+        lines.append(
+            f"  {e['industry']:<10}{e['start']:<9}{e['runup_raw']:>8.0%}{e['runup_net']:>8.0%}  "
+            f"{crashed:<8}{dd:>8}{mkt:>9}"
+        )
+    s = report["summary"]
+    lines += [
+        "",
+        f"  crashed: {s['n_crashed']} of {s['n_episodes']} episodes, {_pct(s['p_crash'])} "
+        f"[{_pct(s['ci_low'])}, {_pct(s['ci_high'])}] (Wilson 95%)"
+        + (f"; {s['n_censored']} too recent to judge" if s["n_censored"] else ""),
+        f"  any industry-month: {_pct(s['unconditional'])} [{_pct(s['unconditional_ci_low'])}, "
+        f"{_pct(s['unconditional_ci_high'])}] of {s['n_industry_months']:,} were followed by a crash",
+        "",
+        f"  {'net run-up':<14}{'months':>8}{'industries':>12}{'crash share':>13}  95% interval*",
+    ]
+    for b in report["by_runup"]:
+        label = (
+            f"{b['runup_low']:.0%}-{b['runup_high']:.0%}"
+            if b["runup_high"] is not None
+            else f"> {b['runup_low']:.0%}"
+        )
+        share = "-" if b["p_crash"] is None else _pct(b["p_crash"])
+        lines.append(
+            f"  {label:<14}{b['n']:>8,}{b['n_industries']:>12}{share:>13}  "
+            f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"
+        )
+    lines.append("  * whole industries resampled (1,000 times): overlapping months stay together")
+    c = report["crash_sizes"]
+    if c.get("n"):
+        lines += [
+            "",
+            f"  crash sizes ({c['n']} crashed episodes): largest drawdown median "
+            f"{c['drawdown_median']:.0%}, quartiles {c['drawdown_q25']:.0%} to {c['drawdown_q75']:.0%}; "
+            f"the market's log return over the industry's, median {c['market_share_of_fall_median']:+.2f}",
+        ]
+    t = report.get("tech_crash")
+    if t:
+        lines += [
+            "",
+            f"  {'+'.join(t['industries'])} together, {t['peak']} to {t['trough']}: fell "
+            f"{t['fall']:.0%} (weight in the market at the peak ~{t['weight']:.0%}, estimated); "
+            f"the market {t['market_return']:+.0%}, the rest of it {t['rest_return']:+.0%}: "
+            f"contagion {t['contagion']:.2f} of the log fall",
+            f"  (equally weighted: the group fell {t['fall_equal_weights']:.0%}, the other "
+            f"industries {t['rest_return_equal_weights']:+.0%}, contagion "
+            f"{t['contagion_equal_weights']:.2f})",
+        ]
+    f = report.get("fit")
+    if f:
+        lines += [
+            "",
+            f"  hazard fit: {f['model']}",
+            f"  {f['n']:,} industry-months, standard errors {f['standard_errors']}",
+        ]
+        for name, block in (("", f), ("extended: ", f["extended"])):
+            lines.append("")
+            for k, v in block["coefficients"].items():
+                lines.append(f"    {name + k:<34}{v['value']:>9.3f}  (s.e. {v['std_error']:.3f})")
+            o = block["out_of_sample"]
+            better = o["brier"] < o["brier_base_rate"] and o["log_score"] > o["log_score_base_rate"]
+            lines.append(
+                f"    out of sample (fit {o['train']}, scored {o['test']}, {o['n_test']:,} months): "
+                f"Brier {o['brier']:.4f} vs base rate {o['brier_base_rate']:.4f}, log score "
+                f"{o['log_score']:.4f} vs {o['log_score_base_rate']:.4f}: "
+                + ("beats the base rate" if better else "does NOT beat the base rate")
+            )
+        rel = f["out_of_sample"]["reliability"]
+        lines.append(
+            "    reliability (deciles of predicted risk, scored months): predicted / realised"
+        )
+        lines.append(
+            "    "
+            + "  ".join(f"{100 * r['predicted']:.0f}/{100 * r['realised']:.0f}%" for r in rel)
+        )
+    return "\n".join(lines)
