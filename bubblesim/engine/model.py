@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .channels import (
     INDEX_START,
@@ -25,7 +25,7 @@ from .channels import (
     Now,
     PathState,
 )
-from .poisson import POISSON_SUM_LIMIT, poisson_from_uniform
+from .poisson import POISSON_SUM_LIMIT, poisson_from_uniform, poisson_pmf
 from .shocks import Shocks
 
 __all__ = [
@@ -147,8 +147,8 @@ def price_shock_median(
 def _mixture_median(lam_a, a, lam_c, c, s):
     top = max(float(lam_a.max()), float(lam_c.max()))
     n = np.arange(int(np.ceil(top + 12.0 * np.sqrt(top) + 25.0)) + 1)
-    pa = stats.poisson.pmf(n[None, :], lam_a[:, None])
-    pc = stats.poisson.pmf(n[None, :], lam_c[:, None])
+    pa = poisson_pmf(n[None, :], lam_a[:, None])
+    pc = poisson_pmf(n[None, :], lam_c[:, None])
     weight = (pa[:, :, None] * pc[:, None, :]).reshape(len(s), -1)
     loc = (a[:, None, None] * n[None, :, None] + c[:, None, None] * n[None, None, :]).reshape(
         len(s), -1

@@ -6,9 +6,9 @@ Common uniforms couple scenarios path by path: a higher rate never gives fewer e
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
-__all__ = ["poisson_from_uniform", "POISSON_SUM_LIMIT"]
+__all__ = ["poisson_from_uniform", "poisson_pmf", "poisson_ppf", "POISSON_SUM_LIMIT"]
 
 #: Poisson means up to this are inverted by summing the pmf; larger ones use scipy's exact inverse CDF.
 POISSON_SUM_LIMIT = 30.0
@@ -19,7 +19,7 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
     Monotone in ``mean`` for fixed ``u``, so common uniforms couple scenarios path by path. Means up
     to :data:`POISSON_SUM_LIMIT` sum the pmf term by term; larger means use
-    ``scipy.stats.poisson.ppf``, which is exact too. The means here are mostly far below 1, so
+    :func:`poisson_ppf` (``scipy.stats.poisson.ppf``'s own formula), which is exact too. The means here are mostly far below 1, so
     nearly every count is 0: as ``exp(-mean) >= 1 - mean``, only paths with ``u`` above
     ``1 - mean`` (less a rounding margin) can have an event, and the exact inversion runs on
     those alone.
@@ -57,5 +57,18 @@ def poisson_from_uniform(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
         n += more
     count.ravel()[where] = n
     if large is not None:
-        count[large] = stats.poisson.ppf(u[large], mean[large])
+        count[large] = poisson_ppf(u[large], mean[large])
     return count
+
+
+def poisson_pmf(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``scipy.stats.poisson.pmf`` for ``mu >= 0`` and integer ``k >= 0``, by its own formula
+    (``exp(xlogy(k, mu) - gammaln(k + 1) - mu)``), without importing ``scipy.stats``."""
+    return np.exp(special.xlogy(k, mu) - special.gammaln(k + 1) - mu)
+
+
+def poisson_ppf(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``scipy.stats.poisson.ppf`` for ``0 < q < 1`` and ``mu > 0``, by its own formula."""
+    vals = np.ceil(special.pdtrik(q, mu))
+    vals1 = np.maximum(vals - 1, 0)
+    return np.where(special.pdtr(vals1, mu) >= q, vals1, vals)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from scipy import stats
-
 from .model import DEFAULT_OPTIONS, INDEX_START, POISSON_SUM_LIMIT, STATE_VARIABLES, ModelOptions
+from .poisson import poisson_ppf
 
 __all__ = ["reference_path", "poisson_inverse"]
 
@@ -21,7 +20,7 @@ __all__ = ["reference_path", "poisson_inverse"]
 def poisson_inverse(u: float, mean: float) -> int:
     """The smallest ``n`` with ``u <= F(n; mean)`` (inverse of the Poisson CDF)."""
     if mean > POISSON_SUM_LIMIT:
-        return int(stats.poisson.ppf(u, mean))
+        return int(poisson_ppf(u, mean))
     pmf = math.exp(-mean)
     cdf = pmf
     n = 0

@@ -288,25 +288,33 @@ class StepSketch:
 def _split_around_points(c, a, b, below=None):
     """Sort pieces by value; a range piece holding a point is split at it: by the counted number
     of its values below the point (``below``, per point; nan if unknown) when it holds one
-    point, else in proportion to length."""
+    point, else in proportion to length. The range pieces do not overlap, so each of the few
+    points is looked up among them at once."""
     point = a == b
     ranges = np.flatnonzero(~point & (c > 0))
-    new_c, new_a, new_b = [c[point]], [a[point]], [b[point]]
     xs = a[point]
     under = below[point] if below is not None else np.full(xs.size, np.nan)
-    for i in ranges:
-        held = (xs > a[i]) & (xs < b[i])
-        inside = xs[held]
-        if inside.size == 0:
-            new_c.append(c[i : i + 1]), new_a.append(a[i : i + 1]), new_b.append(b[i : i + 1])
-            continue
+    held_by = {}  # range piece -> the points strictly inside it
+    ra, rb = a[ranges], b[ranges]  # in value order, not overlapping
+    if ra.size and xs.size:
+        cand = np.clip(np.searchsorted(ra, xs, side="left") - 1, 0, ra.size - 1)
+        inside = (ra[cand] < xs) & (rb[cand] > xs)
+        for j in np.flatnonzero(inside):
+            held_by.setdefault(int(ranges[cand[j]]), []).append(int(j))
+    keep = np.ones(ranges.size, dtype=bool)
+    new_c, new_a, new_b = [c[point]], [a[point]], [b[point]]
+    for i, js in held_by.items():
+        keep[np.searchsorted(ranges, i)] = False
+        inside = xs[js]
         cuts = np.concatenate([[a[i]], np.sort(inside), [b[i]]])
-        if inside.size == 1 and not np.isnan(under[held][0]):
-            low = min(float(under[held][0]), c[i])
+        if len(js) == 1 and not np.isnan(under[js[0]]):
+            low = min(float(under[js[0]]), c[i])
             new_c.append(np.array([low, c[i] - low]))
         else:
             new_c.append(c[i] * np.diff(cuts) / (b[i] - a[i]))
         new_a.append(cuts[:-1]), new_b.append(cuts[1:])
+    kept = ranges[keep]
+    new_c.append(c[kept]), new_a.append(a[kept]), new_b.append(b[kept])
     c, a, b = (np.concatenate(p) for p in (new_c, new_a, new_b))
     order = np.lexsort((b, a))
     return c[order], a[order], b[order]

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "Constant",
@@ -92,11 +92,11 @@ class Distribution:
         if hi == lo:
             return np.full(z.shape, float(lo))
         if self.kind == "triangular":
-            return stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+            return _triangular_ppf(u, (mode - lo) / (hi - lo)) * (hi - lo) + lo
         # PERT: a beta on [low, high] with shape from the mode, lambda = 4
         a = 1 + 4 * (mode - lo) / (hi - lo)
         b = 1 + 4 * (hi - mode) / (hi - lo)
-        return lo + (hi - lo) * stats.beta.ppf(u, a, b)
+        return lo + (hi - lo) * _beta_ppf(u, a, b)
 
     def _lognormal_mu_s(self) -> tuple[float, float]:
         p = self.params
@@ -220,3 +220,21 @@ def apply_copula(z: np.ndarray, factor: np.ndarray) -> np.ndarray:
         Scores with correlation ``factor @ factor.T`` and unit variance.
     """
     return z @ factor.T
+
+
+def _triangular_ppf(u: np.ndarray, c: float) -> np.ndarray:
+    """``scipy.stats.triang.ppf`` on [0, 1] with mode ``c``, by its own formula (no import of
+    ``scipy.stats``, which costs most of a second)."""
+    return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+
+
+def _beta_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """``scipy.stats.beta.ppf``: the same special function that it calls, where SciPy exposes
+    it, else ``scipy.stats`` itself."""
+    try:
+        from scipy.special._ufuncs import _beta_ppf as ppf
+    except ImportError:  # pragma: no cover - another SciPy layout
+        from scipy import stats
+
+        return stats.beta.ppf(u, a, b)
+    return ppf(u, a, b)
