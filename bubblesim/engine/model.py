@@ -44,7 +44,7 @@ __all__ = [
 STATE_VARIABLES: dict[str, tuple[str, str]] = {
     "ai_index": ("index, start = 100", "AI index (Magnificent 7 and AI leaders)"),
     "market": ("index, start = 100", "Broad market (S&P 500-like)"),
-    "ai_revenue": ("US$ bn/year", "AI revenue run-rate R (saturating below the revenue ceiling)"),
+    "ai_revenue": ("US$ bn/year", "AI revenue run-rate R"),
     "required_revenue": ("US$ bn/year", "Required revenue R*"),
     "coverage": ("ratio", "Coverage G = R / R*"),
     "capex": ("US$ bn/year", "Realized AI capex I"),
