@@ -82,10 +82,13 @@ def bubbles(panel, builtin, years, runup, net, crash, crash_years, fit, fmt):
     if fmt == "csv":
         import pandas as pd
 
-        click.echo(pd.DataFrame(report["episodes"]).to_csv(index=False), nl=False)
+        columns = ["industry", "start", "runup_raw", "runup_net", "crashed", "max_drawdown",
+                   "market_return"]  # fmt: skip
+        frame = pd.DataFrame(report["episodes"], columns=columns)
+        click.echo(frame.to_csv(index=False), nl=False)
     elif fmt == "json":
         import json
 
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(report, indent=2, allow_nan=False))
     else:
         click.echo(bubbles_terminal_table(report))

@@ -24,6 +24,7 @@ The bundled panel is Kenneth R. French's 49 US industry portfolios, value-weight
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -52,6 +53,7 @@ __all__ = [
     "group_crash",
     "TECH_INDUSTRIES",
     "RUNUP_BUCKETS",
+    "FALL_BUCKETS",
     "HAZARD_TERMS",
     "EXTENDED_TERMS",
     "bubbles_report",
@@ -69,6 +71,9 @@ TECH_INDUSTRIES = ("Hardw", "Softw", "Chips", "Telcm")
 
 #: Trailing net run-up buckets: (low, high), high None for the open top bucket.
 RUNUP_BUCKETS = ((0.0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, None))
+
+#: The same below zero (industries that fell against the market), low None for the open bottom.
+FALL_BUCKETS = ((None, -0.5), (-0.5, 0.0))
 
 #: Industry-bootstrap replicates behind the bucket and unconditional intervals (fixed seed).
 BOOTSTRAP_REPLICATES = 1000
@@ -129,6 +134,9 @@ def panel_from_frame(frame: pd.DataFrame, source: str) -> Panel:
     bad = [c for c in names if values[c].isna().any()]
     if bad:
         raise ValueError(f"column {bad[0]!r}: expected a return (a decimal) in every month")
+    text = frame["Market"].astype(str).str.strip()
+    if (values["Market"].isna() & ~frame["Market"].isna() & (text != "")).any():
+        raise ValueError("column 'Market': expected a return (a decimal) or nothing in each month")
     r = values[names].to_numpy(dtype=float)
     m = values["Market"].to_numpy(dtype=float)
     if (r <= -1).any() or (np.nan_to_num(m) <= -1).any():
@@ -165,10 +173,11 @@ def read_panel(path: str | Path) -> Panel:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def _trailing(log_level: np.ndarray, n: int) -> np.ndarray:
-    """``exp(L_t - L_{t-n}) - 1`` along axis 0, nan where ``t < n``."""
-    out = np.full(log_level.shape, np.nan)
-    out[n:] = np.expm1(log_level[n:] - log_level[:-n])
+def _trailing(full: np.ndarray, n: int) -> np.ndarray:
+    """The return over the ``n`` months up to each month, from the log levels ``full`` that start
+    with the level before the first month (``T + 1`` rows); nan for the first ``n - 1`` months."""
+    out = np.full((full.shape[0] - 1, *full.shape[1:]), np.nan)
+    out[n - 1 :] = np.expm1(full[n:] - full[: full.shape[0] - n])
     return out
 
 
@@ -199,27 +208,29 @@ def industry_months(panel: Panel, settings: BubbleSettings = BubbleSettings()) -
     outside the data)."""
     look, h = settings.lookback, settings.horizon
     log_r = np.log1p(panel.returns)
-    lvl = np.vstack([np.zeros((1, log_r.shape[1])), np.cumsum(log_r, axis=0)])[1:]
+    full = np.vstack([np.zeros((1, log_r.shape[1])), np.cumsum(log_r, axis=0)])
+    lvl = full[1:]  # the level after each month
     mkt = np.log1p(panel.market)
     missing = np.isnan(mkt)
-    mkt_lvl = np.cumsum(np.where(missing, 0.0, mkt))
-    gaps = np.cumsum(missing)  # a window over a missing month of the market is nan
+    mkt_full = np.concatenate([[0.0], np.cumsum(np.where(missing, 0.0, mkt))])
+    gaps = np.concatenate([[0], np.cumsum(missing)])  # a window over a missing month is nan
 
     def market_change(n: int, ahead: bool) -> np.ndarray:
-        out = np.full(mkt_lvl.shape, np.nan)
-        change = np.expm1(mkt_lvl[n:] - mkt_lvl[:-n])
+        """The market's return over the ``n`` months up to each month, or after it."""
+        out = np.full(len(mkt), np.nan)
+        change = np.expm1(mkt_full[n:] - mkt_full[:-n])
         change[gaps[n:] != gaps[:-n]] = np.nan
         if ahead:
-            out[:-n] = change
+            out[: len(mkt) - n] = change[1:]
         else:
-            out[n:] = change
+            out[n - 1 :] = change
         return out
 
-    raw = _trailing(lvl, look)
+    raw = _trailing(full, look)
     market_run = market_change(look, ahead=False)[:, None]
     net = raw - market_run
-    raw5 = _trailing(lvl, 60)
-    year = _trailing(lvl, 12)
+    raw5 = _trailing(full, 60)
+    year = _trailing(full, 12)
     year_before = np.full(lvl.shape, np.nan)
     year_before[12:] = year[:-12]
     accel = year - year_before
@@ -260,8 +271,9 @@ def find_episodes(
     months: pd.DataFrame, settings: BubbleSettings = BubbleSettings()
 ) -> pd.DataFrame:
     """Episodes from :func:`industry_months`: per industry, the first qualifying month; the
-    qualifying months within two years after it belong to it, so the next episode starts at the
-    first qualifying month two years or more after the last one began. Columns: ``industry``, ``start`` (YYYY-MM), ``runup_raw``, ``runup_net``,
+    qualifying months less than 24 months after it belong to it, so the next episode starts at
+    the first qualifying month 24 months or more after the last one began (fixed at two years,
+    as Greenwood, Shleifer & You group them, whatever ``--years``). Columns: ``industry``, ``start`` (YYYY-MM), ``runup_raw``, ``runup_net``,
     ``crashed`` (nan when the crash window runs past the data), ``max_drawdown``,
     ``market_return``, ``volatility``, ``acceleration``."""
     rows = []
@@ -321,16 +333,20 @@ def crash_summary(episodes: pd.DataFrame, months: pd.DataFrame) -> dict:
     }
 
 
-def runup_buckets(months: pd.DataFrame) -> list[dict]:
+def runup_buckets(months: pd.DataFrame, buckets=RUNUP_BUCKETS) -> list[dict]:
     """The crash share of the industry-months in each trailing net run-up bucket, with an
-    industry-bootstrap 95% interval: ``runup_low``, ``runup_high`` (None for the top), ``n``,
-    ``n_industries``, ``p_crash``, ``ci_low``, ``ci_high``."""
+    industry-bootstrap 95% interval: ``runup_low`` (None for an open bottom), ``runup_high``
+    (None for the top), ``n``, ``n_industries``, ``p_crash``, ``ci_low``, ``ci_high``."""
     rng = np.random.default_rng(BOOTSTRAP_SEED + 1)
     known = months["crashed"].notna().to_numpy()
     net = months["runup_net"].to_numpy()
     out = []
-    for low, high in RUNUP_BUCKETS:
-        mask = known & (net >= low) & ((net < high) if high is not None else True)
+    for low, high in buckets:
+        mask = known & ~np.isnan(net)
+        if low is not None:
+            mask &= net >= low
+        if high is not None:
+            mask &= net < high
         n = int(mask.sum())
         p = float(months.loc[mask, "crashed"].astype(float).mean()) if n else float("nan")
         lo, hi = _industry_bootstrap(months, mask, rng) if n else (0.0, 1.0)
@@ -402,7 +418,9 @@ def fit_hazard(months: pd.DataFrame, terms: tuple[str, ...] = HAZARD_TERMS) -> H
     x = sm.add_constant(data[list(terms)].to_numpy(float), has_constant="add")
     groups = pd.factorize(data["industry"])[0]
     model = sm.Logit(y, x)
-    res = model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups}, maxiter=200)
+    with warnings.catch_warnings():  # separation and convergence show as non-finite errors
+        warnings.simplefilter("ignore")
+        res = model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": groups}, maxiter=200)
     names = ("const", *terms)
     return HazardFit(
         terms=tuple(terms),
@@ -434,6 +452,10 @@ def out_of_sample(
     month = pd.PeriodIndex(data["month"], freq="M")
     train = np.asarray((month + settings.horizon).year <= split_year)
     test = np.asarray(month.year > split_year)
+    if not train.any() or not test.any():
+        raise ValueError(
+            f"the panel needs months whose window ends by {split_year} and months after it"
+        )
     fit = fit_hazard(data[train], terms)
     y = data.loc[test, "crashed"].astype(float).to_numpy()
     p = fit.predict(data[test])
@@ -452,9 +474,10 @@ def out_of_sample(
                 }
             )
     first = data["month"].iloc[0][:4]
-    test_last = data.loc[test, "month"].iloc[-1][:4] if test.any() else str(split_year + 1)
+    test_last = data.loc[test, "month"].iloc[-1][:4]
     return {
-        "train": f"{first}-{split_year}",
+        "train": f"{first}-{split_year}",  # the data the fit saw: start months to ... windows' ends
+        "train_months": f"{data.loc[train, 'month'].iloc[0]} to {data.loc[train, 'month'].iloc[-1]}",
         "test": f"{split_year + 1}-{test_last}",
         "brier": brier,
         "brier_base_rate": brier0,
@@ -473,92 +496,133 @@ def out_of_sample(
 
 def crash_sizes(episodes: pd.DataFrame) -> dict:
     """Quartiles of the largest drawdown within the crash window of the episodes that crashed,
-    and the share of the fall the market took over the same window (its log return over the
-    industry's log drawdown: bubblesim's ``contagion`` read per episode)."""
+    and the market's log return over the two years after each episode began over the industry's
+    log drawdown (bubblesim's ``contagion`` read per episode, roughly: the windows differ)."""
     crashed = episodes[episodes["crashed"] == 1.0]
     if crashed.empty:
         return {"n": 0}
     dd = crashed["max_drawdown"].to_numpy(float)
     q = np.quantile(dd, [0.25, 0.5, 0.75])
-    ratio = np.log1p(crashed["market_return"].to_numpy(float)) / np.log1p(-dd)
-    r = np.quantile(ratio[np.isfinite(ratio)], [0.25, 0.5, 0.75])
-    return {
+    out = {
         "n": int(len(crashed)),
         "drawdown_q25": float(q[0]),
         "drawdown_median": float(q[1]),
         "drawdown_q75": float(q[2]),
-        "market_share_of_fall_q25": float(r[0]),
-        "market_share_of_fall_median": float(r[1]),
-        "market_share_of_fall_q75": float(r[2]),
     }
+    ratio = np.log1p(crashed["market_return"].to_numpy(float)) / np.log1p(-dd)
+    ratio = ratio[np.isfinite(ratio)]
+    if ratio.size:
+        r = np.quantile(ratio, [0.25, 0.5, 0.75])
+        out.update(
+            market_share_of_fall_q25=float(r[0]),
+            market_share_of_fall_median=float(r[1]),
+            market_share_of_fall_q75=float(r[2]),
+        )
+    return out
+
+
+def _fall_and_rest(panel: Panel, cols, weights, peak: int, trough: int):
+    """The group's value-weighted log fall from ``peak`` to ``trough`` and the rest of the
+    market's log return, the rest being what the market did beyond the group,
+    ``(M - W g) / (1 - W)``, with ``W`` carried buy-and-hold; None if it cannot be read."""
+    share = float(weights[cols].sum())
+    if not 0.0 < share < 1.0:
+        return None
+    within = weights[cols] / share  # the group's own value weights
+    group_path = rest_path = 0.0
+    for t in range(peak + 1, trough + 1):
+        g = float(within @ panel.returns[t, cols])
+        m = float(panel.market[t])
+        o = (m - share * g) / (1.0 - share)
+        if not (math.isfinite(o) and o > -1.0):
+            return None
+        group_path += math.log1p(g)
+        rest_path += math.log1p(o)
+        share = share * (1 + g) / (1 + m)
+        within = within * (1 + panel.returns[t, cols])
+        within = within / within.sum()
+        if not 0.0 < share < 1.0:
+            return None
+    return group_path, rest_path
 
 
 def group_crash(
     panel: Panel, names: tuple[str, ...] = TECH_INDUSTRIES, estimate_months: int = 36
 ) -> dict | None:
     """A group of industries that fell together: its peak-to-trough fall and what the rest of the
-    market did over the same months.
+    market did over the same months (None when the panel cannot say).
 
     The panel has returns, not market caps, so the industries' weights in the market are
     estimated: non-negative least squares of the market's monthly return on the industries'
-    over the ``estimate_months`` months up to the group's peak (normalised to sum to one), then
-    carried through the fall buy-and-hold. The group's value-weighted return is read with them,
-    and the rest's is what the market did beyond the group, ``(M - W g) / (1 - W)``, month by
-    month; ``contagion`` is the rest's log return over the group's log
-    fall (bubblesim's ``market.contagion``). The same with the industries equally weighted (no
-    estimate needed) is given beside it."""
+    over the ``estimate_months`` months up to the group's peak, normalised to sum to one. That is
+    about the window's average weight; carried buy-and-hold from the window's middle to the peak
+    it is the weight at the peak, if the fit is right (``weight_at_peak``). The group's
+    value-weighted fall is read with the weights; the rest of the market is what the market did
+    beyond the group; ``contagion`` is its log return over the group's log fall (bubblesim's
+    ``market.contagion``), for each of the two weights. The same with the industries equally
+    weighted (no estimate needed) is given beside them."""
     from scipy.optimize import nnls
 
     cols = [panel.industries.index(n) for n in names if n in panel.industries]
-    if not cols or np.isnan(panel.market).all():
-        return None
     rest = [i for i in range(len(panel.industries)) if i not in cols]
+    if not cols or not rest or np.isnan(panel.market).all():
+        return None
     ew = np.cumsum(np.log1p(panel.returns[:, cols].mean(axis=1)))
     trough = int(np.argmax(np.maximum.accumulate(ew) - ew))
     peak = int(np.argmax(ew[: trough + 1]))
-    span = slice(peak + 1, trough + 1)
+    if trough <= peak:
+        return None  # the group never fell
     first = max(0, peak - estimate_months + 1)
-    known = ~np.isnan(panel.market[first : peak + 1])
-    weights, _ = nnls(panel.returns[first : peak + 1][known], panel.market[first : peak + 1][known])
+    rows = np.arange(first, peak + 1)
+    rows = rows[~np.isnan(panel.market[rows])]
+    if rows.size < 2:
+        return None
+    weights, _ = nnls(panel.returns[rows], panel.market[rows])
+    if weights.sum() <= 0:
+        return None
     weights = weights / weights.sum()
-    group_w, group_path, rest_path = float(weights[cols].sum()), 0.0, 0.0
-    within = weights[cols] / weights[cols].sum()  # the group's own value weights
-    share = group_w
-    for t in range(peak + 1, trough + 1):
-        g = float(within @ panel.returns[t, cols])
-        m = float(panel.market[t])
-        # the rest is what the market did beyond the group: M = W g + (1 - W) rest
-        o = (m - share * g) / (1.0 - share)
-        group_path += math.log1p(g)
-        rest_path += math.log1p(o)
-        share = share * (1 + g) / (1 + m)
-        within = within * (1 + panel.returns[t, cols])
-        within = within / within.sum()
+    middle = rows[rows.size // 2]
+    drifted = weights * np.exp(np.log1p(panel.returns[middle + 1 : peak + 1]).sum(axis=0))
+    drifted = drifted / drifted.sum()
+    average, at_peak = (_fall_and_rest(panel, cols, w, peak, trough) for w in (weights, drifted))
+    if average is None:
+        return None
+    span = slice(peak + 1, trough + 1)
     ew_fall = float(-np.expm1(ew[trough] - ew[peak]))
     others = float(np.expm1(np.log1p(panel.returns[span][:, rest].mean(axis=1)).sum()))
-    market = float(np.expm1(np.log1p(panel.market[span]).sum()))
-    return {
+    out = {
         "industries": [panel.industries[i] for i in cols],
         "peak": str(panel.months[peak]),
         "trough": str(panel.months[trough]),
-        "weight": group_w,
-        "fall": float(-math.expm1(group_path)),
-        "rest_return": float(math.expm1(rest_path)),
-        "contagion": rest_path / group_path,
-        "market_return": market,
+        "estimate_months": int(rows.size),
+        "weight": float(weights[cols].sum()),
+        "fall": float(-math.expm1(average[0])),
+        "rest_return": float(math.expm1(average[1])),
+        "contagion": average[1] / average[0],
+        "market_return": float(np.expm1(np.log1p(panel.market[span]).sum())),
         "fall_equal_weights": ew_fall,
         "rest_return_equal_weights": others,
         "contagion_equal_weights": float(np.log1p(others) / np.log1p(-ew_fall)),
     }
+    if at_peak is not None:
+        out.update(
+            weight_at_peak=float(drifted[cols].sum()),
+            rest_return_at_peak_weight=float(math.expm1(at_peak[1])),
+            contagion_at_peak_weight=at_peak[1] / at_peak[0],
+        )
+    return out
 
 
 def _jsonable(x):
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, np.floating):
-        return _jsonable(float(x))
+    """Plain JSON values all the way down: numpy numbers to Python ones, nan and inf to None."""
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
     if isinstance(x, np.integer):
         return int(x)
+    if isinstance(x, float | np.floating):
+        return float(x) if math.isfinite(x) else None
     return x
 
 
@@ -598,13 +662,14 @@ def bubbles_report(
         },
         "episodes": rows,
         "summary": {k: _jsonable(v) for k, v in crash_summary(episodes, months).items()},
-        "by_runup": [{k: _jsonable(v) for k, v in b.items()} for b in runup_buckets(months)],
+        "by_runup": runup_buckets(months),
+        "by_fall": runup_buckets(months, FALL_BUCKETS),
         "crash_sizes": {k: _jsonable(v) for k, v in crash_sizes(episodes).items()},
         "tech_crash": group_crash(panel),
     }
     if fit:
         report["fit"] = _fit_report(months, settings)
-    return report
+    return _jsonable(report)
 
 
 def _fit_report(months: pd.DataFrame, settings: BubbleSettings) -> dict:
@@ -612,9 +677,12 @@ def _fit_report(months: pd.DataFrame, settings: BubbleSettings) -> dict:
         return {k: {"value": v, "std_error": f.std_errors[k]} for k, v in f.coefficients.items()}
 
     main, extended = fit_hazard(months, HAZARD_TERMS), fit_hazard(months, EXTENDED_TERMS)
-    oos = out_of_sample(months, settings=settings, terms=HAZARD_TERMS)
-    oos_ext = out_of_sample(months, settings=settings, terms=EXTENDED_TERMS)
-    keys = ("train", "test", "brier", "brier_base_rate", "log_score", "log_score_base_rate",
+    try:
+        oos = out_of_sample(months, settings=settings, terms=HAZARD_TERMS)
+        oos_ext = out_of_sample(months, settings=settings, terms=EXTENDED_TERMS)
+    except ValueError:  # a panel that does not reach both sides of 1995: no out-of-sample score
+        oos = oos_ext = None
+    keys = ("train", "train_months", "test", "brier", "brier_base_rate", "log_score", "log_score_base_rate",
             "n_test", "n_train", "realised_test_rate", "train_base_rate", "reliability")  # fmt: skip
     return {
         "model": "logit: P(crash within crash_years | month) = 1 / (1 + exp(-(const + "
@@ -623,10 +691,10 @@ def _fit_report(months: pd.DataFrame, settings: BubbleSettings) -> dict:
         "n": main.n,
         "base_rate": main.base_rate,
         "coefficients": coefficients(main),
-        "out_of_sample": {k: oos[k] for k in keys},
+        "out_of_sample": {k: oos[k] for k in keys} if oos else None,
         "extended": {
             "terms": list(EXTENDED_TERMS),
             "coefficients": coefficients(extended),
-            "out_of_sample": {k: oos_ext[k] for k in keys},
+            "out_of_sample": {k: oos_ext[k] for k in keys} if oos_ext else None,
         },
     }

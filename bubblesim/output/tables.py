@@ -19,8 +19,8 @@ __all__ = [
 ]
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:5.1f}%"
+def _pct(x: float | None) -> str:
+    return "    -" if x is None else f"{100 * x:5.1f}%"
 
 
 def terminal_table(result: SimulationResult) -> str:
@@ -310,7 +310,7 @@ def bubbles_terminal_table(report: dict) -> str:
     s = report["summary"]
     lines += [
         "",
-        f"  crashed: {s['n_crashed']} of {s['n_episodes']} episodes, {_pct(s['p_crash'])} "
+        f"  crashed: {s['n_crashed']} of {s['n_episodes']} judged episodes, {_pct(s['p_crash'])} "
         f"[{_pct(s['ci_low'])}, {_pct(s['ci_high'])}] (Wilson 95%)"
         + (f"; {s['n_censored']} too recent to judge" if s["n_censored"] else ""),
         f"  any industry-month: {_pct(s['unconditional'])} [{_pct(s['unconditional_ci_low'])}, "
@@ -318,12 +318,13 @@ def bubbles_terminal_table(report: dict) -> str:
         "",
         f"  {'net run-up':<14}{'months':>8}{'industries':>12}{'crash share':>13}  95% interval*",
     ]
-    for b in report["by_runup"]:
-        label = (
-            f"{b['runup_low']:.0%}-{b['runup_high']:.0%}"
-            if b["runup_high"] is not None
-            else f"> {b['runup_low']:.0%}"
-        )
+    for b in report.get("by_fall", []) + report["by_runup"]:
+        if b["runup_low"] is None:
+            label = f"< {b['runup_high']:.0%}"
+        elif b["runup_high"] is None:
+            label = f"> {b['runup_low']:.0%}"
+        else:
+            label = f"{b['runup_low']:.0%} to {b['runup_high']:.0%}"
         share = "-" if b["p_crash"] is None else _pct(b["p_crash"])
         lines.append(
             f"  {label:<14}{b['n']:>8,}{b['n_industries']:>12}{share:>13}  "
@@ -332,20 +333,31 @@ def bubbles_terminal_table(report: dict) -> str:
     lines.append("  * whole industries resampled (1,000 times): overlapping months stay together")
     c = report["crash_sizes"]
     if c.get("n"):
-        lines += [
-            "",
+        line = (
             f"  crash sizes ({c['n']} crashed episodes): largest drawdown median "
-            f"{c['drawdown_median']:.0%}, quartiles {c['drawdown_q25']:.0%} to {c['drawdown_q75']:.0%}; "
-            f"the market's log return over the industry's, median {c['market_share_of_fall_median']:+.2f}",
-        ]
+            f"{c['drawdown_median']:.0%}, quartiles {c['drawdown_q25']:.0%} to {c['drawdown_q75']:.0%}"
+        )
+        if c.get("market_share_of_fall_median") is not None:
+            line += (
+                "; the market's log return over those two years over the industry's log fall, "
+                f"median {c['market_share_of_fall_median']:+.2f}"
+            )
+        lines += ["", line]
     t = report.get("tech_crash")
     if t:
         lines += [
             "",
             f"  {'+'.join(t['industries'])} together, {t['peak']} to {t['trough']}: fell "
-            f"{t['fall']:.0%} (weight in the market at the peak ~{t['weight']:.0%}, estimated); "
-            f"the market {t['market_return']:+.0%}, the rest of it {t['rest_return']:+.0%}: "
-            f"contagion {t['contagion']:.2f} of the log fall",
+            f"{t['fall']:.0%}; the market {t['market_return']:+.0%}, the rest of it "
+            f"{t['rest_return']:+.0%} with the group's weight estimated at {t['weight']:.0%} "
+            f"(least squares over the {t['estimate_months']} months to the peak): contagion "
+            f"{t['contagion']:.2f} of the log fall"
+            + (
+                f"; with that weight carried to the peak ({t['weight_at_peak']:.0%}): "
+                f"{t['contagion_at_peak_weight']:.2f}"
+                if t.get("weight_at_peak") is not None
+                else ""
+            ),
             f"  (equally weighted: the group fell {t['fall_equal_weights']:.0%}, the other "
             f"industries {t['rest_return_equal_weights']:+.0%}, contagion "
             f"{t['contagion_equal_weights']:.2f})",
@@ -362,6 +374,9 @@ def bubbles_terminal_table(report: dict) -> str:
             for k, v in block["coefficients"].items():
                 lines.append(f"    {name + k:<34}{v['value']:>9.3f}  (s.e. {v['std_error']:.3f})")
             o = block["out_of_sample"]
+            if o is None:
+                lines.append("    out of sample: the panel does not reach both sides of 1995")
+                continue
             better = o["brier"] < o["brier_base_rate"] and o["log_score"] > o["log_score_base_rate"]
             lines.append(
                 f"    out of sample (fit {o['train']}, scored {o['test']}, {o['n_test']:,} months): "
@@ -369,12 +384,14 @@ def bubbles_terminal_table(report: dict) -> str:
                 f"{o['log_score']:.4f} vs {o['log_score_base_rate']:.4f}: "
                 + ("beats the base rate" if better else "does NOT beat the base rate")
             )
-        rel = f["out_of_sample"]["reliability"]
-        lines.append(
-            "    reliability (deciles of predicted risk, scored months): predicted / realised"
-        )
-        lines.append(
-            "    "
-            + "  ".join(f"{100 * r['predicted']:.0f}/{100 * r['realised']:.0f}%" for r in rel)
-        )
+        if f["out_of_sample"] is not None:
+            rel = f["out_of_sample"]["reliability"]
+            lines.append(
+                "    reliability of the run-up model (deciles of predicted risk, scored months): "
+                "predicted / realised"
+            )
+            lines.append(
+                "    "
+                + "  ".join(f"{100 * r['predicted']:.0f}/{100 * r['realised']:.0f}%" for r in rel)
+            )
     return "\n".join(lines)

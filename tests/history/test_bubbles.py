@@ -107,7 +107,10 @@ def test_the_vectorised_definitions_match_a_plain_python_oracle():
             assert row["max_drawdown"] == pytest.approx(deepest)
             assert row["crashed"] == float(deepest >= 0.4)
         assert math.isnan(rows.loc[n - 24, "max_drawdown"])  # the window runs past the data
-        assert math.isnan(rows.loc[58, "runup_5y"])
+        assert math.isnan(rows.loc[58, "runup_5y"])  # the first full windows: 59 and 23
+        assert rows.loc[59, "runup_5y"] == pytest.approx(_oracle(ret, m, 59)[2])
+        assert rows.loc[23, "runup_raw"] == pytest.approx(_oracle(ret, m, 23)[0])
+        assert math.isnan(rows.loc[22, "runup_raw"])
 
 
 def test_crash_shares_and_their_intervals():
@@ -230,3 +233,30 @@ def test_missing_panel_and_both_sources_are_clear_errors(in_tmp):
     assert res.exit_code == 2 and "nope.csv: no such file" in res.stderr
     both = invoke("bubbles", "nope.csv", "--builtin", "industries49")
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_a_panel_without_run_ups_or_a_tech_group_still_reports(in_tmp):
+    rng = np.random.default_rng(3)
+    n = 100
+    months = pd.period_range("2000-01", periods=n, freq="M").astype(str)
+    calm = pd.DataFrame(
+        {"month": months, "A": rng.normal(0.0, 0.01, n), "B": rng.normal(0.0, 0.01, n)}
+    )
+    calm["Market"] = rng.normal(0.0, 0.01, n)
+    calm.to_csv(in_tmp / "calm.csv", index=False)
+    for fmt in ("table", "json", "csv"):
+        res = invoke("bubbles", "calm.csv", "--format", fmt)
+        assert res.exit_code == 0, res.output
+    doc = json.loads(invoke("bubbles", "calm.csv", "--format", "json").stdout)
+    assert doc["episodes"] == [] and doc["summary"]["n_episodes"] == 0
+    assert doc["summary"]["p_crash"] is None and doc["tech_crash"] is None
+    csv = invoke("bubbles", "calm.csv", "--format", "csv").stdout
+    assert csv.startswith("industry,start,runup_raw,runup_net,crashed,max_drawdown,market_return")
+    # a panel that ends before 1996 fits but cannot be scored out of sample: said, not NaN
+    pytest.importorskip("statsmodels")
+    wild = calm.copy()
+    wild["A"] = rng.normal(0.02, 0.2, n).clip(-0.5, 0.9)
+    wild.to_csv(in_tmp / "wild.csv", index=False)
+    res = invoke("bubbles", "wild.csv", "--fit", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["fit"]["out_of_sample"] is None
