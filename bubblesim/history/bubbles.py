@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.estimates import wilson_interval
+from .prices import existing_csv
 
 __all__ = [
     "BUILTIN_PANELS",
@@ -158,11 +159,7 @@ def industries49() -> Panel:
 
 def read_panel(path: str | Path) -> Panel:
     """A user's CSV in the bundled panel's layout; ``ValueError`` naming the file if not."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: no such file")
-    if path.is_dir():
-        raise ValueError(f"{path}: is a folder, expected a CSV file")
+    path = existing_csv(path)
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

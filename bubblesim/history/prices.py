@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["PriceFileError", "read_prices"]
+__all__ = ["PriceFileError", "read_prices", "existing_csv"]
 
 DATE_NAMES = ("date", "observation_date", "timestamp", "time", "day", "month")
 CLOSE_NAMES = ("close", "adj close", "adj_close", "adjclose", "price", "value", "level")
@@ -56,6 +56,16 @@ def _find_close_column(frame: pd.DataFrame, date_col: str, column: str | None, p
     )
 
 
+def existing_csv(path, error: type[Exception] = ValueError) -> Path:
+    """``path`` as a Path if it names a file; else ``error`` with a one-line message."""
+    path = Path(path)
+    if not path.exists():
+        raise error(f"{path}: no such file")
+    if path.is_dir():
+        raise error(f"{path}: is a folder; expected a CSV file")
+    return path
+
+
 def read_prices(path: str | Path, column: str | None = None) -> pd.Series:
     """Read a CSV of dates and closing prices into a Series indexed by date.
 
@@ -65,11 +75,7 @@ def read_prices(path: str | Path, column: str | None = None) -> pd.Series:
         Missing file or column, unparseable dates, non-positive or non-numeric prices, unsorted or
         duplicated dates, or fewer than two prices.
     """
-    path = Path(path)
-    if not path.exists():
-        raise PriceFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise PriceFileError(f"{path}: is a folder; expected a CSV file")
+    path = existing_csv(path, PriceFileError)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except UnicodeDecodeError:
