@@ -10,10 +10,34 @@ writes), ``engine`` (what runs), ``analysis`` (what is computed from runs), ``hi
 prices), ``output`` (what a person opens) and ``cli``.
 """
 
+import importlib
+
 from ._version import __version__
-from .analysis.compare import Comparison, compare
-from .analysis.result import SimulationResult, simulate
-from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+
+#: The public API, imported when first used (``bubblesim --help`` imports none of it).
+_LAZY = {
+    "Comparison": ".analysis.compare",
+    "compare": ".analysis.compare",
+    "SimulationResult": ".analysis.result",
+    "simulate": ".analysis.result",
+    "Scenario": ".scenario",
+    "ScenarioError": ".scenario",
+    "load_scenario": ".scenario",
+    "scenario_from_dict": ".scenario",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bubblesim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

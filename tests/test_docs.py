@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bubblesim import load_scenario, simulate
-from bubblesim.cli import cli
+from bubblesim.cli import load_commands
 from bubblesim.scenario.schema import PARAMETERS, parameter_table_markdown
 
 from .conftest import ROOT, SCENARIOS
@@ -28,7 +28,7 @@ def test_every_guess_or_sourced_parameter_has_a_source():
 
 
 def test_readme_names_every_command_and_both_quick_start_commands():
-    for name in cli.commands:
+    for name in load_commands():
         assert f"bubblesim {name}" in README
     assert "pip install . && bubblesim run scenarios/baseline.toml" in README
     assert 'pip install -e ".[test]" && python -m pytest' in README

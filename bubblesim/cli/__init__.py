@@ -1,13 +1,75 @@
 """The ``bubblesim`` command line: a thin layer over the Python API.
 
 :mod:`.base` holds the group, error handling, progress and shared options; each command family
-lives in a module of its own and registers itself on the group when imported here.
+lives in a module of its own and registers itself on the group when imported. The modules are
+imported when their command runs (``bubblesim --help`` lists the commands from
+:data:`COMMANDS` and imports no library code); :func:`load_commands` imports them all.
 """
 
-from . import bubbles, compare, fan, history, insight, run, validate  # noqa: F401  (registers the commands)
+import importlib
+
+import click
+
 from .base import BubblesimError, BubblesimGroup, Progress, cli
 
-__all__ = ["cli", "main", "BubblesimError", "BubblesimGroup", "Progress"]
+__all__ = [
+    "cli",
+    "main",
+    "load_commands",
+    "COMMANDS",
+    "BubblesimError",
+    "BubblesimGroup",
+    "Progress",
+]
+
+#: Command -> (module of this package that defines it, its one-line help as ``--help`` lists it).
+#: ``tests/cli/test_cli.py`` holds the help lines equal to the commands' own.
+COMMANDS = {
+    "backtest": ("history", "Historical frequency of a drawdown within rolling windows, beside the model's odds."),
+    "batch": ("run", "Run every scenario file found in folders, files or glob patterns."),
+    "bubbles": ("bubbles", "Industry run-ups and the crashes that followed them (Greenwood, Shleifer & You 2019)."),
+    "calibrate": ("history", "Fit the market block to PRICES.csv: Merton and a two-regime switch, by maximum likelihood."),
+    "compare": ("compare", "Run SCENARIOS side by side on common random numbers; the first is the reference."),
+    "drawdowns": ("history", "List every fall from a running peak in PRICES.csv that reached the threshold."),
+    "fan": ("fan", "Redraw the fan chart of any state variable from a finished run, without simulating."),
+    "run": ("run", "Simulate SCENARIO and write its odds, quantiles and fan charts."),
+    "sensitivity": ("insight", "Rank the assumptions of SCENARIO by how much they move one probability."),
+    "solve": ("insight", "The value of one assumption at which the probability reaches a target (a reverse stress test)."),
+    "sweep": ("insight", "The probability, with its interval, over a grid of one or two assumptions."),
+    "validate": ("validate", "Check scenario files and print their resolved parameters; runs nothing."),
+}  # fmt: skip
+
+
+def _list_commands(self, ctx):
+    return sorted(set(COMMANDS) | set(self.commands))
+
+
+def _get_command(self, ctx, name):
+    if name not in self.commands and name in COMMANDS:
+        importlib.import_module(f".{COMMANDS[name][0]}", __name__)
+    return self.commands.get(name)
+
+
+def _format_commands(self, ctx, formatter):
+    """The command list of ``--help`` from :data:`COMMANDS`, importing no command module."""
+    rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
+    if rows:
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        rows = [(name, click.utils.make_default_short_help(text, limit)) for name, text in rows]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+BubblesimGroup.list_commands = _list_commands
+BubblesimGroup.get_command = _get_command
+BubblesimGroup.format_commands = _format_commands
+
+
+def load_commands() -> dict[str, click.Command]:
+    """Import every command module; the group's commands by name."""
+    for module in sorted({m for m, _ in COMMANDS.values()}):
+        importlib.import_module(f".{module}", __name__)
+    return dict(cli.commands)
 
 
 def main():  # console-script entry point

@@ -16,13 +16,7 @@ from pathlib import Path
 import click
 
 from .._version import __version__
-from ..analysis.batch import BatchError
-from ..analysis.insight import MetricError, SolveError
-from ..engine.simulate import ClusterError
-from ..history.prices import PriceFileError
-from ..output.files import OutputExistsError, OutputWriteError
-from ..scenario import ScenarioError, load_scenario
-from ..scenario.schema import MAX_PATHS
+from ..scenario.schema.simulation import MAX_PATHS
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -35,16 +29,28 @@ class BubblesimError(click.ClickException):
     exit_code = EXIT_USAGE
 
 
-#: Library errors that are the user's to fix: shown as one line, exit code 2.
+#: Library errors that are the user's to fix, shown as one line with exit code 2:
+#: (module, class). Looked up only when an error is raised (a raised error's module is loaded).
 USER_ERRORS = (
-    ScenarioError,
-    OutputExistsError,
-    PriceFileError,
-    BatchError,
-    MetricError,
-    SolveError,
-    ClusterError,
+    ("bubblesim.scenario.load", "ScenarioError"),
+    ("bubblesim.output.files", "OutputExistsError"),
+    ("bubblesim.history.prices", "PriceFileError"),
+    ("bubblesim.analysis.batch", "BatchError"),
+    ("bubblesim.analysis.insight", "MetricError"),
+    ("bubblesim.analysis.insight", "SolveError"),
+    ("bubblesim.engine.simulate", "ClusterError"),
 )
+#: The file system refused (permission, disk full): one line, exit code 1.
+WRITE_ERRORS = (("bubblesim.output.files", "OutputWriteError"),)
+
+
+def _is_one_of(exc: BaseException, names) -> bool:
+    """Whether ``exc`` is one of the classes ``names``, among the modules already loaded."""
+    for module, cls in names:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, cls)):
+            return True
+    return False
 
 
 class BubblesimGroup(click.Group):
@@ -68,15 +74,17 @@ class BubblesimGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except USER_ERRORS as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except OutputWriteError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_WRITE)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nInterrupted: stopped cleanly; nothing was written.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if _is_one_of(exc, USER_ERRORS):
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+            if _is_one_of(exc, WRITE_ERRORS):
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(EXIT_WRITE)
+            raise
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -125,6 +133,8 @@ class Progress:
 
 def load(path: str):
     """:func:`bubblesim.load_scenario`, with a file that cannot be read as a one-line error."""
+    from ..scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError:

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special
 
 __all__ = [
     "Constant",
@@ -85,7 +84,9 @@ class Distribution:
         if self.kind == "lognormal":
             mu, s = self._lognormal_mu_s()
             return np.exp(mu + s * z)
-        u = np.clip(special.ndtr(z), 1e-15, 1 - 1e-15)
+        from scipy.special import ndtr  # here: validating a scenario needs no SciPy
+
+        u = np.clip(ndtr(z), 1e-15, 1 - 1e-15)
         if self.kind == "uniform":
             return p["low"] + u * (p["high"] - p["low"])
         lo, mode, hi = p["low"], p["mode"], p["high"]

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bubblesim import __version__
-from bubblesim.cli import Progress, cli
+from bubblesim.cli import COMMANDS, Progress, cli, load_commands
 from bubblesim.engine.model import STATE_VARIABLES
 from bubblesim.output.files import MANIFEST
 
@@ -136,10 +136,25 @@ def test_validate_bundled_scenarios():
 
 
 def test_every_command_has_help_with_examples():
-    for name, command in cli.commands.items():
+    commands = load_commands()
+    assert set(commands) == set(COMMANDS)
+    for name, command in commands.items():
         res = invoke(name, "--help")
         assert res.exit_code == 0 and "Examples" in res.stdout, name
         assert command.help
+        # the line `bubblesim --help` lists without importing the command is the command's own
+        assert command.get_short_help_str(limit=500) == COMMANDS[name][1], name
+
+
+def test_help_imports_no_library_code():
+    code = (
+        "import sys; from bubblesim.cli import cli\n"
+        "try: cli.main(['--help'])\nexcept SystemExit: pass\n"
+        "heavy = [m for m in ('numpy', 'scipy', 'pandas', 'matplotlib', 'bubblesim.engine') "
+        "if m in sys.modules]\nprint('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout[-300:]
 
 
 def test_python_dash_m_and_version():
