@@ -38,7 +38,7 @@ def test_first_crossings_on_hand_made_paths():
     assert r["ai.first_drawdown.0"].dtype == np.int8
 
 
-def test_a_crossing_on_the_first_date_is_index_zero():
+def test_a_crossing_at_the_first_step_is_index_one_and_at_the_start_index_zero():
     r = path_summaries(_states([[100, 50, 50]]), {"ai": (0.4,), "market": (0.4,)})
     assert r["ai.first_drawdown.0"][0] == 1 and r["ai.first_fall.0"][0] == 1
     assert first_crossing(np.array([0.5, 0.1]), 0.4) == 0
