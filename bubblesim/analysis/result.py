@@ -208,15 +208,20 @@ class SimulationResult(SimulatedPaths):
 
     def quantile_table(self) -> pd.DataFrame:
         """All per-step quantiles in long form: ``variable, date, quantile, value``."""
-        frames = []
-        for var in self.sketch.layout.names:
-            q = self.quantiles(var)
-            long = q.reset_index().melt(id_vars="date", var_name="quantile", value_name="value")
-            long.insert(0, "variable", var)
-            frames.append(long)
-        table = pd.concat(frames, ignore_index=True)
-        table["date"] = table["date"].dt.strftime("%Y-%m-%d")
-        return table
+        names = self.sketch.layout.names
+        dates = pd.to_datetime(np.asarray(self.dates)[self.sketch.layout.points])
+        labels = np.asarray(dates.strftime("%Y-%m-%d"), dtype=object)
+        qs, n_dates = np.asarray(QUANTILES, dtype=float), len(dates)
+        values = [self.quantiles(var).to_numpy().T.ravel() for var in names]  # quantile-major
+        per_var = qs.size * n_dates
+        return pd.DataFrame(
+            {
+                "variable": np.repeat(np.asarray(names, dtype=object), per_var),
+                "date": np.tile(labels, qs.size * len(names)),
+                "quantile": np.tile(np.repeat(qs, n_dates), len(names)),
+                "value": np.concatenate(values),
+            }
+        )
 
 
 def simulate(

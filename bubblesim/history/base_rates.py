@@ -55,16 +55,23 @@ def us_market_returns() -> pd.DataFrame:
         return pd.read_csv(f)
 
 
+@lru_cache(maxsize=1)
+def _us_market_closes() -> tuple[pd.DatetimeIndex, np.ndarray]:
+    frame = us_market_returns()
+    dates = pd.PeriodIndex(frame["month"], freq="M").to_timestamp(how="end").normalize()
+    closes = np.cumprod(1.0 + frame["market_return"].to_numpy(dtype=float))
+    closes.flags.writeable = False
+    return pd.DatetimeIndex(dates, name="date"), closes
+
+
 def builtin_prices(name: str) -> pd.Series:
     """A bundled series as closes indexed by date (the cumulative total-return index, start 1)."""
     if name != "us-market":
         raise ValueError(
             f"unknown built-in series {name!r}; expected one of {', '.join(BUILTIN_SERIES)}"
         )
-    frame = us_market_returns()
-    dates = pd.PeriodIndex(frame["month"], freq="M").to_timestamp(how="end").normalize()
-    closes = np.cumprod(1.0 + frame["market_return"].to_numpy(dtype=float))
-    return pd.Series(closes, index=pd.DatetimeIndex(dates, name="date"), name="close")
+    dates, closes = _us_market_closes()
+    return pd.Series(closes.copy(), index=dates, name="close")
 
 
 def drawdown_base_rate(levels: np.ndarray, window: int, threshold: float) -> float:
@@ -80,12 +87,12 @@ def drawdown_base_rate(levels: np.ndarray, window: int, threshold: float) -> flo
 @lru_cache(maxsize=256)
 def history_base_rate(months: int, threshold: float) -> float:
     """The bundled US market's base rate of a ``threshold`` drawdown within ``months`` months."""
-    return drawdown_base_rate(builtin_prices("us-market").to_numpy(), int(months), float(threshold))
+    return drawdown_base_rate(_us_market_closes()[1], int(months), float(threshold))
 
 
 @lru_cache(maxsize=256)
 def _fall_base_rate(months: int, threshold: float) -> float:
-    levels = builtin_prices("us-market").to_numpy()
+    levels = _us_market_closes()[1]
     w = sliding_window_view(levels, int(months) + 1)
     return float((w.min(axis=1) / w[:, 0] <= 1.0 - threshold).mean())
 
@@ -102,18 +109,44 @@ def market_base_rate(kind: str, threshold: float, months: int) -> float:
 
 def _window_extremes(log_levels: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Per window of ``window`` steps, along the last axis of log levels: the deepest drawdown
-    from the running peak and the deepest fall below the window's start (fractions). Steps
-    through the window's offsets (a few dozen passes over all windows at once)."""
+    from the running peak and the deepest fall below the window's start (fractions).
+
+    A window of ``window + 1`` levels is joined from disjoint runs of 1, 2, 4, ... levels (the
+    binary digits of its length), each run's highest, lowest and deepest drawdown read from
+    doubling tables: a run A followed by B has drawdown max(dd A, dd B, max A - min B). About
+    ``4 log2(window)`` passes over all windows instead of ``3 window``; every candidate is the
+    same difference of two levels as in a step-by-step scan, so the values are identical.
+    """
+    length = window + 1
     n_windows = log_levels.shape[-1] - window
+    top, bottom = log_levels, log_levels
+    deep = np.zeros_like(log_levels)
+    runs = {}  # run length -> (highest, lowest, deepest) of the run starting at each level
+    size = 1
+    while size <= length:
+        runs[size] = (top, bottom, deep)
+        if 2 * size > length:
+            break
+        t, b, d = top[..., :-size], bottom[..., :-size], deep[..., :-size]
+        t2, b2, d2 = top[..., size:], bottom[..., size:], deep[..., size:]
+        deep = np.maximum(np.maximum(d, d2), t - b2)
+        top, bottom = np.maximum(t, t2), np.minimum(b, b2)
+        size *= 2
+    peak = low = deepest = None
+    offset = 0
+    for size in sorted(runs, reverse=True):
+        if not length & size:
+            continue
+        t, b, d = (a[..., offset : offset + n_windows] for a in runs[size])
+        if peak is None:
+            peak, low, deepest = t.copy(), b.copy(), d.copy()
+        else:
+            np.maximum(deepest, d, out=deepest)
+            np.maximum(deepest, peak - b, out=deepest)
+            np.maximum(peak, t, out=peak)
+            np.minimum(low, b, out=low)
+        offset += size
     start = log_levels[..., :n_windows]
-    peak = start.copy()
-    deepest = np.zeros_like(start)
-    low = start.copy()
-    for j in range(1, window + 1):
-        x = log_levels[..., j : j + n_windows]
-        np.maximum(peak, x, out=peak)
-        np.maximum(deepest, peak - x, out=deepest)
-        np.minimum(low, x, out=low)
     return -np.expm1(-deepest), -np.expm1(low - start)
 
 

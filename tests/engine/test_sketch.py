@@ -74,6 +74,23 @@ def test_adding_blocks_one_by_one_or_together_gives_the_same_counts():
         assert apart.paths == other.paths == 900
 
 
+def test_steps_read_together_give_the_numbers_of_steps_read_one_by_one():
+    from bubblesim.engine.sketch import INTEGER_VARIABLES, _read_quantiles
+
+    r = simulate(load_scenario(SCENARIOS / "baseline.toml"), paths=3000, seed=5)
+    sk = r.sketch
+    for name in ("ai_index", "ai_revenue", "crash_count", "capex"):
+        v = sk.layout.names.index(name)
+        plain = np.flatnonzero(~(sk.atom_counts[v] > 0).any(axis=0))
+        assert plain.size > 10
+        got = sk.quantiles(name, QUANTILES)[plain]
+        one_by_one = [
+            _read_quantiles(*sk._pieces(v, s, name in INTEGER_VARIABLES), QUANTILES)
+            for s in plain
+        ]
+        np.testing.assert_array_equal(got, np.array(one_by_one))
+
+
 def test_atoms_and_integer_variables_are_read_exactly():
     rng = np.random.default_rng(2)
     n = 5000

@@ -24,6 +24,26 @@ def test_window_extremes_give_the_base_rates_exactly(months, threshold):
     assert (fall >= threshold - 1e-12).mean() == market_base_rate("fall", threshold, months)
 
 
+def _scan(log_levels, window):
+    """The windows' extremes by a plain scan of each window's levels, one offset at a time."""
+    n = log_levels.shape[-1] - window
+    start = log_levels[..., :n]
+    peak, deepest, low = start.copy(), np.zeros_like(start), start.copy()
+    for j in range(1, window + 1):
+        x = log_levels[..., j : j + n]
+        peak = np.maximum(peak, x)
+        deepest = np.maximum(deepest, peak - x)
+        low = np.minimum(low, x)
+    return -np.expm1(-deepest), -np.expm1(low - start)
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 12, 31, 32, 60, 63, 64, 120])
+def test_window_extremes_by_doubling_equal_a_plain_scan_bit_for_bit(window):
+    x = np.cumsum(np.random.default_rng(window).normal(0, 0.05, (4, 300)), axis=1)
+    for got, want in zip(_window_extremes(x, window), _scan(x, window), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_window_extremes_on_a_hand_made_path():
     # log levels 0, ln 2, ln 1, ln 0.5, ln 1.5 : windows of 2 steps
     x = np.log([1.0, 2.0, 1.0, 0.5, 1.5])
