@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..scenario import Scenario, ScenarioError, load_scenario
-from .result import SimulationResult, simulate
+from .result import SimulationResult, simulate, simulate_with_twins
 
 __all__ = ["Batch", "BatchError", "load_batch", "run_batch"]
 
@@ -26,6 +26,8 @@ class Batch:
 
     results: list[SimulationResult]
     failures: list[str] = field(default_factory=list)
+    #: Each result's no-bubble twin when run with it (``run_batch(with_twins=True)``), else None.
+    twins: list[SimulationResult | None] = field(default_factory=list)
 
 
 def load_batch(
@@ -60,8 +62,11 @@ def run_batch(
     on_skip: Callable[[str], None] | None = None,
     target_ci: float | None = None,
     max_paths: int = 1_000_000,
+    with_twins: bool = False,
 ) -> Batch:
     """Simulate each scenario on its own paths and seed; one whose numbers overflow is skipped.
+    With ``with_twins`` each scenario's no-bubble twin runs beside it (``batch.twins``, None
+    where a precision run leaves it to the caller).
 
     Raises
     ------
@@ -74,7 +79,11 @@ def run_batch(
     for i, sc in enumerate(scenarios, 1):
         run_progress = progress(i, len(scenarios), sc) if progress is not None else None
         try:
-            if target_ci is None:
+            twin = None
+            if target_ci is None and with_twins:
+                ((result, twin),) = simulate_with_twins([sc], workers=workers,
+                                                        progress=run_progress)  # fmt: skip
+            elif target_ci is None:
                 result = simulate(sc, workers=workers, progress=run_progress)
             else:  # add paths until its headline intervals are narrow enough
                 from .precision import simulate_to_precision
@@ -86,6 +95,7 @@ def run_batch(
                 on_skip(str(exc))
             continue
         batch.results.append(result)
+        batch.twins.append(twin)
     if not batch.results:
         raise BatchError("every scenario failed; nothing written")
     return batch

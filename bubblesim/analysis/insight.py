@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from ..engine.reductions import INDICES, running_drawdown
 from ..scenario import Scenario
@@ -147,6 +147,31 @@ def _run(scenario: Scenario, changes: dict, paths: int, seed: int, workers: int,
     return simulate(sc, paths=paths, seed=seed, workers=workers, **kw)
 
 
+def _runs(scenario: Scenario, changes: Sequence[dict], paths: int, seed: int, workers: int,
+          thresholds=None):  # fmt: skip
+    """Yield the run of each set of changes in order, a few side by side on the workers (one
+    at a time with one worker); each run's numbers are those of :func:`_run`."""
+    from ..engine.simulate import RunRequest, simulate_many
+
+    if workers == 1:
+        for c in changes:
+            yield _run(scenario, c, paths, seed, 1, thresholds=thresholds)
+        return
+    group = 2 * workers  # bounds the sketches held at once
+    for g in range(0, len(changes), group):
+        requests = [
+            RunRequest(
+                scenario.with_values(c) if c else scenario,
+                paths=paths,
+                seed=seed,
+                thresholds=thresholds,
+            )  # fmt: skip
+            for c in changes[g : g + group]
+        ]
+        for simulated in simulate_many(requests, workers=workers):
+            yield SimulationResult.from_paths(simulated)
+
+
 @dataclass
 class SensitivityResult:
     """Rows sorted by the size of their effect, plus the same by year."""
@@ -236,9 +261,10 @@ def tornado(
     if progress:
         progress(1, total, "scenario as written")
     rows, by_year = [], {}
+    changes = [{name: v} for name, (_, lo, hi) in moves.items() for v in (lo, hi)]
+    runs = _runs(scenario, changes, paths, seed, workers, thresholds=metric.recorded)
     for i, (name, (kind, lo, hi)) in enumerate(moves.items()):
-        r_lo = _run(scenario, {name: lo}, paths, seed, workers, thresholds=metric.recorded)
-        r_hi = _run(scenario, {name: hi}, paths, seed, workers, thresholds=metric.recorded)
+        r_lo, r_hi = next(runs), next(runs)
         if progress:
             progress(2 + 2 * i + 1, total, name)
         h_lo, h_hi = metric.hits_by(r_lo, ends), metric.hits_by(r_hi, ends)
@@ -381,9 +407,9 @@ def sweep(
     points = [dict(zip([k for k, _ in axes], combo, strict=True)) for combo in
               np.array(np.meshgrid(*[v for _, v in axes], indexing="ij")).reshape(len(axes), -1).T]  # fmt: skip
     rows = []
-    for i, point in enumerate(points):
-        changes = {k: float(v) for k, v in point.items()}
-        r = _run(scenario, changes, paths, seed, workers, thresholds=metric.recorded)
+    changes = [{k: float(v) for k, v in point.items()} for point in points]
+    runs = _runs(scenario, changes, paths, seed, workers, thresholds=metric.recorded)
+    for i, (point, r) in enumerate(zip(points, runs, strict=True)):
         hits = metric.hits(r)
         lo, hi = wilson_interval(int(hits.sum()), hits.size)
         rows.append({**point, "probability": float(hits.mean()), "ci_low": lo, "ci_high": hi})
@@ -446,6 +472,8 @@ def solve(
             return lo
         if p_hi == level:
             return hi
+        from scipy import optimize  # here: importing it costs every command a fifth of a second
+
         return optimize.brentq(lambda v: prob(v) - level, lo, hi, xtol=1e-4 * (hi - lo), maxiter=60)
 
     value = root(target)

@@ -280,6 +280,39 @@ def simulate(
     return SimulationResult.from_paths(simulated)
 
 
+def twin_scenario(scenario: Scenario) -> Scenario:
+    """The scenario with every AI channel off (``[market] feedback = false``)."""
+    import dataclasses
+
+    return dataclasses.replace(scenario, values={**scenario.values, "market.feedback": False})
+
+
+def simulate_with_twins(
+    scenarios: Sequence[Scenario],
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    while_waiting: Callable[[], None] | None = None,
+) -> list[tuple[SimulationResult, SimulationResult]]:
+    """Each scenario and its no-bubble twin (:func:`no_bubble_twin`), all simulated side by side
+    in one set of workers: ``[(result, twin), ...]``. The numbers are those of running each
+    alone; with ``workers`` > 1 the twins run beside their scenarios instead of after them.
+    ``progress(done, total)`` counts the paths of all the runs; ``while_waiting`` as in
+    :func:`~bubblesim.engine.simulate.simulate_many`."""
+    from ..engine.simulate import RunRequest, simulate_many
+
+    requests = []
+    for sc in scenarios:
+        sc = sc.with_overrides(paths=paths, seed=seed)
+        requests.append(RunRequest(sc))
+        requests.append(RunRequest(twin_scenario(sc), thresholds=requests[-1].wanted))
+    runs = simulate_many(requests, workers=workers, progress=progress, while_waiting=while_waiting)
+    results = [SimulationResult.from_paths(r) for r in runs]
+    return list(zip(results[::2], results[1::2], strict=True))
+
+
 def no_bubble_twin(
     result: SimulationResult,
     *,
@@ -289,12 +322,8 @@ def no_bubble_twin(
     """The same scenario with every AI channel off (``[market] feedback = false``), on the same
     paths and seed: common random numbers, so ``result`` minus the twin is what the AI dynamics
     add, path by path. Attach it as ``result.no_bubble`` to get the market's yardstick."""
-    import dataclasses
-
-    sc = result.scenario
-    quiet = dataclasses.replace(sc, values={**sc.values, "market.feedback": False})
     return simulate(
-        quiet,
+        twin_scenario(result.scenario),
         paths=result.paths,
         seed=result.seed,
         workers=workers,

@@ -8,15 +8,12 @@ options, calls the library, and prints.
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
-from pathlib import Path
 
 import click
 
 from .._version import __version__
-from ..scenario.schema.simulation import MAX_PATHS
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -143,74 +140,13 @@ def load(path: str):
         raise BubblesimError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def simulation_options(f):
-    """The options shared by every command that simulates."""
-
-    @click.option(
-        "--paths",
-        "-n",
-        type=click.IntRange(1, MAX_PATHS),
-        default=None,
-        help="Number of paths (overrides [simulation] paths).",
-    )
-    @click.option(
-        "--seed",
-        "-s",
-        type=click.IntRange(0, 2**63 - 1),
-        default=None,
-        help="Random seed (overrides [simulation] seed).",
-    )
-    @click.option(
-        "--workers",
-        "-j",
-        type=click.IntRange(1, 256),
-        default=1,
-        show_default=True,
-        help="Processes to use; results do not depend on it.",
-    )
-    @click.option("--quiet", "-q", is_flag=True, help="Print no table and no progress.")
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        return f(*args, **kwargs)
-
-    return wrapper
-
-
-def output_options(f):
-    """--out and --force."""
-
-    @click.option(
-        "--out",
-        "-o",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Output folder [default: outputs/<name>, or the next free outputs/<name>-N].",
-    )
-    @click.option(
-        "--force", is_flag=True, help="Replace the output folder if it already holds files."
-    )
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        return f(*args, **kwargs)
-
-    return wrapper
-
-
-column_option = click.option(
-    "--column",
-    "-c",
-    default=None,
-    help="Column holding the closing price [default: found by name].",
+from .options import (  # noqa: E402,F401
+    column_option,
+    default_workers,
+    format_option,
+    output_options,
+    simulation_options,
 )
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-
 
 FREQUENCY = click.Choice(["auto", "daily", "weekly", "monthly"])
 

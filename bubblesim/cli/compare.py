@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
-from ..analysis.compare import compare as compare_scenarios
+from ..analysis.compare import Comparison
 from ..analysis.precision import compare_to_precision
+from ..analysis.result import simulate_with_twins
 from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish
 from ..output.tables import comparison_terminal_table
-from ..output.writers import write_comparison
+from ..output.writers import prepare_outputs, write_comparison
 from .base import (
+    Progress,
     cli,
     load,
     notice,
@@ -47,24 +49,26 @@ def compare(scenarios, paths, seed, workers, quiet, target_ci, max_paths, out, f
     first = loaded[0].with_overrides(paths=paths, seed=seed)
     target = output_folder(out, Path("outputs") / "compare", force, notice)
 
-    def progress(done, total, name):
-        if not quiet:
-            click.echo(f"[{done}/{total}] {name}: done", err=True)
-
     width = None
-    if target_ci is None:
-        comparison = compare_scenarios(
-            loaded, paths=first.paths, seed=first.seed, workers=workers, progress=progress
-        )
+    twins = [None] * len(loaded)
+    if target_ci is None:  # every scenario and its twin side by side on the same workers
+        pairs = simulate_with_twins(
+            loaded, paths=first.paths, seed=first.seed, workers=workers,
+            progress=Progress(f"simulating {len(loaded)} scenarios and their no-bubble twins",
+                              enabled=not quiet),
+            while_waiting=lambda: prepare_outputs(loaded),
+        )  # fmt: skip
+        comparison = Comparison([result for result, _ in pairs])
+        twins = [twin for _, twin in pairs]
     else:
         loaded[0] = first
         comparison, width = compare_to_precision(
             loaded, target_ci, max_paths, seed=first.seed, workers=workers,
             note=precision_note(quiet),
         )  # fmt: skip
-    for result in comparison.results:
-        attach_yardstick(result, workers=workers)
-        if not quiet:
+    for result, twin in zip(comparison.results, twins, strict=True):
+        attach_yardstick(result, workers=workers, twin=twin)
+        if twin is None and not quiet:
             click.echo(f"no-bubble twin of {result.scenario.name}: done", err=True)
     publish(
         target,

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from .._phases import phase
 from ..analysis.batch import load_batch, run_batch
 from ..analysis.precision import simulate_to_precision
-from ..analysis.result import simulate
+from ..analysis.result import simulate_with_twins
 from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish, safe_name
 from ..output.tables import batch_terminal_table, terminal_table
-from ..output.writers import write_batch, write_run
+from ..output.writers import prepare_outputs, write_batch, write_run
 from ..scenario.files import find_scenario_files
 from .base import (
     BubblesimError,
@@ -50,23 +51,34 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
       bubblesim run scenarios/baseline.toml --target-ci 0.002
       bubblesim run scenarios/baseline.toml -n 1000000 --scheduler tcp://10.0.0.5:8786
     """
-    sc = load(scenario).with_overrides(paths=paths, seed=seed)
-    target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
+    with phase("load"):
+        sc = load(scenario).with_overrides(paths=paths, seed=seed)
+        target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
     width = None
-    if target_ci is None:
-        result = simulate(
-            sc, workers=workers, progress=Progress(f"simulating {sc.name}", enabled=not quiet)
-        )
+    if target_ci is None:  # the twin beside the scenario, on the same workers
+        label = f"simulating {sc.name} and its no-bubble twin"
+        with phase("simulate"):
+            ((result, twin),) = simulate_with_twins(
+                [sc], workers=workers, progress=Progress(label, enabled=not quiet),
+                while_waiting=lambda: prepare_outputs([sc]),
+            )  # fmt: skip
+        with phase("yardstick"):
+            attach_yardstick(result, twin=twin)
     else:
         result, width = simulate_to_precision(
             sc, target_ci, max_paths, workers=workers, note=precision_note(quiet)
         )
-    attach_yardstick(
-        result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
-    )
-    publish(
-        target, force, lambda staging: write_run(result, staging), "run", [(sc.name, sc.sha256)]
-    )
+        attach_yardstick(
+            result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
+        )
+    with phase("publish"):  # the files' own phases are timed inside
+        publish(
+            target,
+            force,
+            lambda staging: write_run(result, staging, workers=workers),
+            "run",
+            [(sc.name, sc.sha256)],
+        )
     if not quiet:
         click.echo(terminal_table(result))
         if width is not None:
@@ -115,14 +127,14 @@ def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
         )
     target = output_folder(out, Path("outputs") / "batch", force, notice)
     done = run_batch(loaded, workers=workers, progress=progress, on_skip=skipped,
-                     target_ci=target_ci, max_paths=max_paths)  # fmt: skip
-    for result in done.results:
-        attach_yardstick(result, workers=workers)
+                     target_ci=target_ci, max_paths=max_paths, with_twins=True)  # fmt: skip
+    for result, twin in zip(done.results, done.twins, strict=True):
+        attach_yardstick(result, workers=workers, twin=twin)
     failures += done.failures
     publish(
         target,
         force,
-        lambda staging: write_batch(done.results, staging, failures),
+        lambda staging: write_batch(done.results, staging, failures, workers=workers),
         "batch",
         [(r.scenario.name, r.scenario.sha256) for r in done.results],
     )

@@ -13,7 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,8 @@ from .sketch import SketchLayout, StepSketch
 
 __all__ = [
     "simulate_paths",
+    "simulate_many",
+    "RunRequest",
     "SimulatedPaths",
     "INDICES",
     "model_inputs",
@@ -182,7 +184,9 @@ def _pieces(scenario, chunk, seed, overrides, width):
 def _run_task(args: tuple) -> dict:
     """Run some chunks and return only their reductions: per-path summaries, the step sketch,
     the kept full paths. With ``layout`` None the first piece's states set the layout."""
-    scenario, task_chunks, seed, overrides, first_path, thresholds, keep, layout = args
+    scenario, task_chunks, seed, overrides, first_path, thresholds, keep, layout = args[:8]
+    # a chunk's block run on its own is binned as in its chunk (see StepSketch.add)
+    rows_for = args[8] if len(args) > 8 else [None] * len(task_chunks)
     n_steps = scenario.n_steps
     width = piece_width(n_steps)
     need = min(width, max(sum(size for _, size in chunk) for chunk in task_chunks))
@@ -192,7 +196,7 @@ def _run_task(args: tuple) -> dict:
     parts: list[dict] = []
     kept: list[dict] = []
     path = first_path
-    for chunk in task_chunks:
+    for chunk, chunk_rows in zip(task_chunks, rows_for, strict=True):
         n_chunk = sum(size for _, size in chunk)
         local = None
         if overrides:
@@ -210,7 +214,7 @@ def _run_task(args: tuple) -> dict:
             if sketch is None:
                 sketch = StepSketch.empty(layout)
             try:
-                sketch.add(out)
+                sketch.add(out, rows_for=chunk_rows)
             except FloatingPointError:
                 check_finite(scenario, out, first_path=path)
                 raise
@@ -367,93 +371,169 @@ def simulate_paths(
     ``keep_paths`` full paths are kept (the first ones); ``thresholds`` adds drawdown thresholds
     per index to the scenario's (their first crossings are kept per path).
     """
-    scenario = scenario.with_overrides(paths=paths, seed=seed)
-    n = scenario.paths
-    if workers < 1:
-        raise ValueError("workers must be >= 1")
-    if keep_paths < 0:
-        raise ValueError("keep_paths must be >= 0")
-    t0 = time.perf_counter()
-    if overrides:
-        for name, values in overrides.items():
-            if np.shape(values) != (n,):
-                raise ValueError(f"overrides[{name!r}] needs one value per path ({n})")
-    wanted = {}
-    for index in INDICES:
-        extra = [float(t) for t in (thresholds or {}).get(index, ())]
-        own = list(scenario.thresholds_for(index))
-        wanted[index] = tuple(own + sorted(set(extra) - set(own)))
-    keep = min(keep_paths, n)
-    all_chunks = chunks(n, scenario.n_steps)
-    starts = np.cumsum([0] + [sum(s for _, s in c) for c in all_chunks])
+    run = RunRequest(scenario, paths=paths, seed=seed, overrides=overrides,
+                     keep_paths=keep_paths, thresholds=thresholds)  # fmt: skip
+    return simulate_many([run], workers=workers, progress=progress, scheduler=scheduler)[0]
 
-    def job(first: int, last: int, layout) -> tuple:
-        """The task of chunks ``first`` to ``last - 1``."""
-        p0, p1 = int(starts[first]), int(starts[last])
-        local = {k: v[p0:p1] for k, v in overrides.items()} if overrides else None
-        return (scenario, all_chunks[first:last], scenario.seed, local, p0, wanted, keep, layout)
 
-    reductions: dict[str, np.ndarray] = {}
-    kept: list[tuple[int, list]] = []
-    done = 0
+class RunRequest:
+    """One run of :func:`simulate_many`: a scenario with the arguments of :func:`simulate_paths`,
+    cut into tasks (fixed by its path and step counts alone) and gathering their reductions."""
 
-    def collect(item: dict, sketch: StepSketch | None) -> StepSketch:
-        nonlocal done
-        if sketch is None:
-            sketch = item["sketch"]
+    def __init__(self, scenario, *, paths=None, seed=None, overrides=None, keep_paths=0,
+                 thresholds=None):  # fmt: skip
+        self.scenario = scenario = scenario.with_overrides(paths=paths, seed=seed)
+        self.n = n = scenario.paths
+        if keep_paths < 0:
+            raise ValueError("keep_paths must be >= 0")
+        if overrides:
+            for name, values in overrides.items():
+                if np.shape(values) != (n,):
+                    raise ValueError(f"overrides[{name!r}] needs one value per path ({n})")
+        self.overrides = overrides
+        wanted = {}
+        for index in INDICES:
+            extra = [float(t) for t in (thresholds or {}).get(index, ())]
+            own = list(scenario.thresholds_for(index))
+            wanted[index] = tuple(own + sorted(set(extra) - set(own)))
+        self.wanted = wanted
+        self.keep = min(keep_paths, n)
+        self.chunks = chunks(n, scenario.n_steps)
+        self.starts = np.cumsum([0] + [sum(s for _, s in c) for c in self.chunks])
+        self.reductions: dict[str, np.ndarray] = {}
+        self.kept: list[tuple[int, list]] = []
+        self.sketch: StepSketch | None = None
+        self.layout = None
+        self.done = 0
+        self.t0 = time.perf_counter()
+
+    def job(self, first: int, last: int) -> tuple:
+        """The task of chunks ``first`` to ``last - 1`` (chunk 0 alone sets the layout)."""
+        return self._task(self.chunks[first:last], [None] * (last - first), int(self.starts[first]))
+
+    def _task(self, units: list, rows_for: list, p0: int) -> tuple:
+        p1 = p0 + sum(size for unit in units for _, size in unit)
+        o = self.overrides
+        local = {k: v[p0:p1] for k, v in o.items()} if o else None
+        sc = self.scenario
+        return (sc, units, sc.seed, local, p0, self.wanted, self.keep, self.layout, rows_for)
+
+    def first_job(self) -> tuple:
+        return self.job(0, 1)
+
+    def rest_jobs(self, workers: int) -> list[tuple]:
+        """The tasks after chunk 0: one per chunk serially, else a few per worker of at most 8
+        chunks each (progress every ~130,000 paths); each returns one sketch (~20 MB), small
+        beside the work it stands for."""
+        n_chunks = len(self.chunks)
+        if workers == 1:
+            return [self.job(c, c + 1) for c in range(1, n_chunks)]
+        if n_chunks - 1 < 2 * workers:  # a small run: a task per block, binned as in its chunk
+            tasks, p0 = [], int(self.starts[1])
+            for chunk in self.chunks[1:]:
+                rows = sum(size for _, size in chunk) if len(chunk) > 1 else None
+                for block in chunk:
+                    tasks.append(self._task([[block]], [rows], p0))
+                    p0 += block[1]
+            return tasks
+        n_tasks = min(n_chunks - 1, max(4 * workers, -(-(n_chunks - 1) // 8)))
+        if n_tasks < 1:
+            return []
+        bounds = np.linspace(1, n_chunks, n_tasks + 1).round().astype(int)
+        return [self.job(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+    def collect(self, item: dict) -> int:
+        """Keep a task's reductions; returns its paths."""
+        if self.layout is None:
+            self.layout = item["layout"]
+        if self.sketch is None:
+            self.sketch = item["sketch"]
         else:
-            sketch.merge(item["sketch"])
+            self.sketch.merge(item["sketch"])
         p0 = item["first_path"]
         for k, v in item["reductions"].items():
-            if k not in reductions:
-                reductions[k] = np.empty(n, dtype=v.dtype)
-            reductions[k][p0 : p0 + item["paths"]] = v
-        kept.append((p0, item["kept"]))
-        done += item["paths"]
+            if k not in self.reductions:
+                self.reductions[k] = np.empty(self.n, dtype=v.dtype)
+            self.reductions[k][p0 : p0 + item["paths"]] = v
+        self.kept.append((p0, item["kept"]))
+        self.done += item["paths"]
+        return item["paths"]
+
+    def result(self) -> SimulatedPaths:
+        self.kept.sort(key=lambda item: item[0])
+        pieces = [part for _, parts in self.kept for part in parts]
+        states = (
+            {k: np.concatenate([p[k] for p in pieces], axis=1) for k in pieces[0]} if pieces else {}
+        )
+        return SimulatedPaths(
+            scenario=self.scenario,
+            paths=self.n,
+            seed=self.scenario.seed,
+            reductions=self.reductions,
+            sketch=self.sketch,
+            elapsed_seconds=time.perf_counter() - self.t0,
+            states=states,
+            thresholds=self.wanted,
+            overrides=self.overrides,
+        )
+
+
+def simulate_many(
+    runs: Sequence[RunRequest],
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+    while_waiting: Callable[[], None] | None = None,
+) -> list[SimulatedPaths]:
+    """Simulate several runs side by side (e.g. a scenario and its no-bubble twin) and return
+    their paths in order. With ``workers`` > 1 every run's chunk 0 starts at once and each run's
+    other tasks follow as soon as its chunk 0 has set its sketch's layout, so small runs keep
+    all workers busy. Each run's numbers are those of running it alone, with any ``workers``.
+    ``progress(done, total)`` counts the paths of all runs together. ``while_waiting`` is
+    called once in this process while workers simulate (e.g. to import what the outputs need
+    on a core the workers leave idle); with one worker, after the runs."""
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    runs = list(runs)
+    total = sum(r.n for r in runs)
+    done = 0
+
+    def collect(run: RunRequest, item: dict) -> None:
+        nonlocal done
+        done += run.collect(item)
         if progress is not None:
-            progress(done, n)
-        return sketch
+            progress(done, total)
 
     scheduler = scheduler if scheduler is not None else _AMBIENT_SCHEDULER[-1]
     try:
-        # block 0 first, here: its states set the sketch's layout for every other block
-        first = _run_task(job(0, 1, None))
-        layout = first["layout"]
-        sketch = collect(first, None)
-        n_chunks = len(all_chunks)
-        if scheduler is None and (workers == 1 or n_chunks <= 2):
-            for c in range(1, n_chunks):
-                sketch = collect(_run_task(job(c, c + 1, layout)), sketch)
+        alone = len(runs) == 1 and len(runs[0].chunks) <= 2  # nothing could run beside
+        if scheduler is None and (workers == 1 or alone):
+            for run in runs:
+                collect(run, _run_task(run.first_job()))
+                for j in run.rest_jobs(1):
+                    collect(run, _run_task(j))
+        elif scheduler is not None:
+            for run in runs:  # chunk 0 here: its states set the layout of the cluster's tasks
+                collect(run, _run_task(run.first_job()))
+                for item in _run_on_cluster(scheduler, run.rest_jobs(workers), workers):
+                    collect(run, item)
         else:
-            # a few tasks per worker, at most 8 chunks each (progress every ~130,000 paths): each
-            # returns one sketch (~20 MB), small beside the work it stands for
-            n_tasks = min(n_chunks - 1, max(4 * workers, -(-(n_chunks - 1) // 8)))
-            bounds = np.linspace(1, n_chunks, n_tasks + 1).round().astype(int)
-            jobs = [
-                job(a, b, layout) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a
-            ]
-            if scheduler is not None:
-                for item in _run_on_cluster(scheduler, jobs, workers):
-                    sketch = collect(item, sketch)
-            else:
-                with ProcessPoolExecutor(max_workers=workers) as pool:
-                    for future in as_completed([pool.submit(_run_task, j) for j in jobs]):
-                        sketch = collect(future.result(), sketch)
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                pending = {pool.submit(_run_task, r.first_job()): (r, True) for r in runs}
+                if while_waiting is not None:
+                    while_waiting()
+                    while_waiting = None
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        run, first = pending.pop(future)
+                        collect(run, future.result())
+                        if first:
+                            for j in run.rest_jobs(workers):
+                                pending[pool.submit(_run_task, j)] = (run, False)
     finally:
         _release_buffers()
-    kept.sort(key=lambda item: item[0])
-    pieces = [part for _, parts in kept for part in parts]
-    states = (
-        {k: np.concatenate([p[k] for p in pieces], axis=1) for k in pieces[0]} if pieces else {}
-    )
-    return SimulatedPaths(
-        scenario=scenario,
-        paths=n,
-        seed=scenario.seed,
-        reductions=reductions,
-        sketch=sketch,
-        elapsed_seconds=time.perf_counter() - t0,
-        states=states,
-        thresholds=wanted,
-        overrides=overrides,
-    )
+    if while_waiting is not None:
+        while_waiting()
+    return [run.result() for run in runs]

@@ -184,15 +184,18 @@ class StepSketch:
             np.full((v, s), -np.inf),
         )
 
-    def add(self, states: Mapping[str, np.ndarray]) -> None:
+    def add(self, states: Mapping[str, np.ndarray], rows_for: int | None = None) -> None:
         """Count one block's (or chunk's) time-major states ``(n_points, n_paths)``.
 
-        A few rows at a time, so the temporaries of the binning stay in the processor's cache.
+        A few rows at a time, so the temporaries of the binning stay in the processor's cache:
+        as many as fit :data:`SLAB` values of ``rows_for`` paths (default: the paths given).
+        A row's bin index is computed with its offset in the slab, so a part of a chunk added
+        with the chunk's ``rows_for`` gets the counts the chunk would give it.
         """
         lay = self.layout
         n_points = lay.n_points
         n = states[lay.names[0]].shape[1]
-        rows_at_once = max(1, SLAB // max(n, 1))
+        rows_at_once = max(1, SLAB // max(n if rows_for is None else rows_for, 1))
         for v, name in enumerate(lay.names):
             x = _at(states[name], lay.points)
             lowest, highest = x.min(axis=1), x.max(axis=1)
@@ -217,11 +220,14 @@ class StepSketch:
                     at = atom[rows]
                     # nan never compares equal: rows without this atom count nothing
                     hit = np.count_nonzero(xs == at[:, None], axis=1)
-                    if not hit.any():
-                        continue
                     self.atom_counts[v, a, rows] += hit
+                    # every row with this atom, hit here or not: the paths below it in its bin
+                    # are counted whichever batch they come in, so the counts do not depend on
+                    # how the paths were cut into chunks
+                    has = np.flatnonzero(~np.isnan(at))
+                    if not has.size:
+                        continue
                     # the bin its values were counted in: the same operations, offset included
-                    has = np.flatnonzero(hit)
                     home = _bin_index(
                         _scaled(at[has], lay.log[v]),
                         scale[rows][has],

@@ -34,6 +34,7 @@ __all__ = [
     "market_base_rate_interval",
     "block_bootstrap_shares",
     "attach_yardstick",
+    "prepare_yardstick",
 ]
 
 #: Replicates and seed of the block bootstrap behind every history interval (fixed: the same
@@ -203,12 +204,23 @@ def market_base_rate_interval(kind: str, threshold: float, months: int) -> tuple
     return float(lo), float(hi)
 
 
-def attach_yardstick(result, *, workers: int = 1, progress=None) -> None:
-    """Run ``result``'s no-bubble twin and attach it with the history's base rates, so that every
-    market metric carries ``history_base_rate``, ``no_bubble_probability`` and ``ai_effect``."""
+def prepare_yardstick(scenario) -> None:
+    """Compute (and cache) what :func:`attach_yardstick` will read for ``scenario``'s horizon:
+    the history's closes and its block-bootstrap replicates, e.g. while workers simulate."""
+    months = max(1, int(round(scenario.n_steps * scenario.dt * 12)))  # as SimulationResult's
+    market_base_rate("drawdown", 0.1, months)
+    _bootstrap_extremes(months)
+
+
+def attach_yardstick(result, *, workers: int = 1, progress=None, twin=None) -> None:
+    """Attach ``result``'s no-bubble twin (run here unless given, e.g. by
+    :func:`~bubblesim.analysis.result.simulate_with_twins`) with the history's base rates, so
+    that every market metric carries ``history_base_rate``, ``no_bubble_probability`` and
+    ``ai_effect``."""
     from ..analysis.result import no_bubble_twin
 
-    twin = no_bubble_twin(result, workers=workers, progress=progress)
+    if twin is None:
+        twin = no_bubble_twin(result, workers=workers, progress=progress)
     result.attach_yardstick(
         no_bubble=twin, base_rate=market_base_rate, base_rate_interval=market_base_rate_interval
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._phases import phase
 from .._version import __version__
 from ..analysis.estimates import METRIC_FIELDS
 from ..analysis.insight import crash_inputs, parse_metric
@@ -22,6 +23,7 @@ __all__ = [
     "write_comparison",
     "batch_folder_names",
     "write_batch",
+    "prepare_outputs",
 ]
 
 
@@ -128,30 +130,84 @@ def correction_by_date(result: SimulationResult) -> pd.DataFrame:
     return table
 
 
-def write_run(result: SimulationResult, folder: Path) -> list[Path]:
-    """Write a run's files into ``folder`` (normally a staging folder) and return their paths."""
+def _run_figures(result: SimulationResult, folder: Path) -> list[tuple[str, object]]:
+    """A run's figures as (first file name, drawing function returning the paths written)."""
     from . import plots
 
-    folder = Path(folder)
-    written = []
-    summary = folder / "summary.json"
-    atomic_write_text(summary, json.dumps(summary_dict(result), indent=2) + "\n")
-    written.append(summary)
-    q = folder / "quantiles.csv"
-    atomic_write_text(q, result.quantile_table().to_csv(index=False))
-    written.append(q)
-    c = folder / "correction_by_date.csv"
-    atomic_write_text(c, correction_by_date(result).to_csv(index=False))
-    written.append(c)
+    figures = []
     for index, var in INDICES.items():
         path = folder / f"fan_{var}.png"
-        plots.save_fan_figure(result, var, path, corrections_for=index)
-        written.append(path)
+        figures.append((path.name, lambda path=path, var=var, index=index: [
+            plots.save_fan_figure(result, var, path, corrections_for=index)]))  # fmt: skip
     if result.draws:
-        from .insight import crash_inputs_figure
 
-        metric = parse_metric(None, result.scenario)
-        written += crash_inputs_figure(result, metric, folder / "crash_inputs", ("png",))
+        def inputs():
+            from .insight import crash_inputs_figure
+
+            metric = parse_metric(None, result.scenario)
+            return crash_inputs_figure(result, metric, folder / "crash_inputs", ("png",))
+
+        figures.append(("crash_inputs.png", inputs))
+    return figures
+
+
+def _fork_available() -> bool:
+    import multiprocessing
+    import sys
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _draw_in_child(figures) -> None:  # pragma: no cover - runs in a forked process
+    import os
+
+    try:
+        for _, draw in figures:
+            draw()
+    except BaseException:
+        os._exit(1)
+    os._exit(0)
+
+
+def write_run(result: SimulationResult, folder: Path, workers: int = 1) -> list[Path]:
+    """Write a run's files into ``folder`` (normally a staging folder) and return their paths.
+
+    With ``workers`` > 1 (on Linux) a forked process draws the figures after the first while
+    this one writes the tables and draws the first; the files are the same either way (a figure
+    the child could not draw is drawn here)."""
+    folder = Path(folder)
+    figures = _run_figures(result, folder)
+    child, later = None, []
+    if workers > 1 and len(figures) > 1 and _fork_available():
+        import multiprocessing
+
+        later = figures[1:]
+        figures = figures[:1]
+        child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(later,))
+        child.start()
+    written = []
+    summary = folder / "summary.json"
+    with phase("summary"):
+        atomic_write_text(summary, json.dumps(summary_dict(result), indent=2) + "\n")
+    written.append(summary)
+    q = folder / "quantiles.csv"
+    with phase("quantiles"):
+        atomic_write_text(q, result.quantile_table().to_csv(index=False))
+    written.append(q)
+    c = folder / "correction_by_date.csv"
+    with phase("tables"):
+        atomic_write_text(c, correction_by_date(result).to_csv(index=False))
+    written.append(c)
+    with phase("figures"):
+        for _, draw in figures:
+            written += draw()
+        if child is not None:
+            child.join()
+        for name, draw in later:
+            if child.exitcode == 0 and (folder / name).exists():
+                written += [folder / name]
+            else:  # drawn here after all
+                written += draw()
     return written
 
 
@@ -224,7 +280,7 @@ def batch_folder_names(results) -> list[str]:
     return folders
 
 
-def write_batch(results, folder: Path, failures: list[str]) -> list[Path]:
+def write_batch(results, folder: Path, failures: list[str], workers: int = 1) -> list[Path]:
     """Write every run into its own sub-folder, plus ``batch.csv``, the odds chart and ``report.html``."""
     from . import plots
     from .report_html import render_report
@@ -235,7 +291,7 @@ def write_batch(results, folder: Path, failures: list[str]) -> list[Path]:
     for r, name in zip(results, folders, strict=True):
         sub = folder / name
         sub.mkdir()
-        written += write_run(r, sub)
+        written += write_run(r, sub, workers=workers)
     table = batch_table(results)
     path = folder / "batch.csv"
     atomic_write_text(path, table.to_csv(index=False))
@@ -264,3 +320,14 @@ def write_batch(results, folder: Path, failures: list[str]) -> list[Path]:
     atomic_write_text(path, html)
     written.append(path)
     return written
+
+
+def prepare_outputs(scenarios) -> None:
+    """What writing the outputs will need, done while workers simulate: matplotlib imported
+    (a forked figure process then has it too) and the history's yardstick computed."""
+    from ..history.base_rates import prepare_yardstick
+    from .plots import _pyplot
+
+    _pyplot()
+    for sc in scenarios:
+        prepare_yardstick(sc)

@@ -50,6 +50,10 @@ class ScenarioError(ValueError):
         text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in where + message)
         super().__init__(text)
 
+    def __reduce__(self):  # rebuilt from its three fields when a worker process raises it
+        return (type(self), (None if self.file == "<scenario>" else self.file, self.key,
+                             self.message))  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Scenario:

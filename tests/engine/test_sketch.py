@@ -85,8 +85,7 @@ def test_steps_read_together_give_the_numbers_of_steps_read_one_by_one():
         assert plain.size > 10
         got = sk.quantiles(name, QUANTILES)[plain]
         one_by_one = [
-            _read_quantiles(*sk._pieces(v, s, name in INTEGER_VARIABLES), QUANTILES)
-            for s in plain
+            _read_quantiles(*sk._pieces(v, s, name in INTEGER_VARIABLES), QUANTILES) for s in plain
         ]
         np.testing.assert_array_equal(got, np.array(one_by_one))
 
