@@ -87,3 +87,44 @@ def test_adding_a_distribution_elsewhere_keeps_common_random_numbers():
     )
     # the market's own shocks are untouched: rest-of-market paths differ only through the AI index
     assert np.corrcoef(ra.states["ai_index"][-1], rb.states["ai_index"][-1])[0, 1] > 0.99
+
+
+def _same(a, b):
+    for k in a.reductions:
+        np.testing.assert_array_equal(a.reductions[k], b.reductions[k])
+    for f in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
+        np.testing.assert_array_equal(getattr(a.sketch, f), getattr(b.sketch, f))
+
+
+def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone():
+    from bubblesim import load_scenario
+    from bubblesim.analysis.result import no_bubble_twin, simulate_with_twins
+
+    from ..conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "dotcom_replay.toml")  # atoms at the ends of lab cash
+    n = 2 * BLOCK_SIZE + 1808  # chunks [0], [1, 2]: split into one task per block on 2 workers
+    alone = simulate(sc, paths=n, seed=11)
+    twin = no_bubble_twin(alone)
+    ((result, result_twin),) = simulate_with_twins([sc], paths=n, seed=11, workers=2)
+    _same(alone, result)
+    _same(twin, result_twin)
+
+
+def test_a_sketch_counts_a_chunk_cut_into_blocks_as_the_whole_chunk():
+    from bubblesim.engine.sketch import StepSketch
+
+    from ..conftest import SCENARIOS
+
+    sc = __import__("bubblesim").load_scenario(SCENARIOS / "dotcom_replay.toml")
+    r = simulate(sc, paths=3 * BLOCK_SIZE, seed=3, keep_paths=3 * BLOCK_SIZE)
+    chunk = {k: np.ascontiguousarray(v[:, BLOCK_SIZE:]) for k, v in r.states.items()}
+    whole, cut = StepSketch.empty(r.sketch.layout), StepSketch.empty(r.sketch.layout)
+    whole.add(chunk)
+    for part in (slice(0, BLOCK_SIZE), slice(BLOCK_SIZE, 2 * BLOCK_SIZE)):
+        cut.add(
+            {k: np.ascontiguousarray(v[:, part]) for k, v in chunk.items()}, rows_for=2 * BLOCK_SIZE
+        )
+    assert whole.atom_counts.sum() > 0
+    for f in ("counts", "atom_counts", "atom_below"):
+        np.testing.assert_array_equal(getattr(whole, f), getattr(cut, f))
