@@ -33,6 +33,10 @@ MAX_JUMPS = 12  # terms of the Poisson mixture per period
 NAMES = ("mu", "sigma", "lam", "m_j", "d_j")
 
 
+#: The box the Merton fit searches: mu, sigma, lambda, m_J, d_J (annual units).
+MERTON_BOUNDS = ((-10, 10), (1e-4, 5), (0, 400), (-3, 3), (1e-4, 3))
+
+
 def detect_frequency(dates: pd.DatetimeIndex) -> str:
     """``daily``, ``weekly`` or ``monthly`` from the median spacing of the dates."""
     gap = float(np.median(np.diff(dates.values).astype("timedelta64[D]").astype(float)))
@@ -77,14 +81,62 @@ def _hessian(f, x: np.ndarray) -> np.ndarray:
     return H
 
 
-def standard_errors(neg_loglik, theta: np.ndarray) -> np.ndarray:
+def at_bounds(x: np.ndarray, bounds, neg_loglik=None, tol: float = 1e-6) -> np.ndarray:
+    """Which estimates sit on a bound of their box: within ``tol`` of it (times the bound's
+    size when over 1), or, given the negative log-likelihood, as likely there as at the estimate
+    (within 0.01, all else held: an optimiser stops a little short of a bound it presses
+    against). The likelihood's curvature there says nothing about their uncertainty, so they are
+    reported as at the bound and not identified, never with a standard error."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.size, dtype=bool)
+    best = neg_loglik(x) if neg_loglik is not None else None
+    for i, (lo, hi) in enumerate(bounds):
+        for b in (lo, hi):
+            if b is None:
+                continue
+            if abs(x[i] - b) <= tol * max(1.0, abs(b)):
+                out[i] = True
+            elif best is not None:
+                moved = x.copy()
+                moved[i] = b
+                out[i] |= bool(neg_loglik(moved) <= best + 0.01)
+    return out
+
+
+def standard_errors(neg_loglik, theta: np.ndarray, bounds=None) -> np.ndarray:
     """Standard errors from the inverse of the numerical Hessian of the negative log-likelihood
-    at the optimum ``theta`` (NaN when the Hessian is singular; 0 where a variance is negative)."""
+    at the optimum ``theta``, over the estimates inside their ``bounds`` (those at a bound get
+    NaN: :func:`at_bounds`) and along which the likelihood curves (a flat direction, e.g. the
+    jump size when there are no jumps, gets NaN), the others held. NaN too where the Hessian is
+    singular or not finite, or a variance is not positive (not a maximum in that direction)."""
+    theta = np.asarray(theta, dtype=float)
+    if bounds is None:
+        fixed = np.zeros(theta.size, dtype=bool)
+    else:
+        fixed = at_bounds(theta, bounds, neg_loglik)
+    se = np.full(theta.size, np.nan)
+    free = np.flatnonzero(~fixed)
+    if not free.size:
+        return se
+
+    def on_free(z):
+        x = theta.copy()
+        x[free] = z
+        return neg_loglik(x)
+
+    H = _hessian(on_free, theta[free])
+    if not np.all(np.isfinite(H)):
+        return se
+    curved = np.diag(H) > 0
+    H, free = H[np.ix_(curved, curved)], free[curved]
+    if not free.size:
+        return se
     try:
-        cov = np.linalg.inv(_hessian(neg_loglik, theta))
+        var = np.diag(np.linalg.inv(H))
     except np.linalg.LinAlgError:
-        return np.full(len(theta), np.nan)
-    return np.sqrt(np.clip(np.diag(cov), 0, None))
+        return se
+    se[free] = np.where(var > 0, np.sqrt(np.abs(var)), np.nan)
+    return se
 
 
 @dataclass(frozen=True)
@@ -100,6 +152,12 @@ class MertonFit:
     frequency: str
     start: str
     end: str
+    #: The estimates at a bound of the search box (reported as such, without an error).
+    bounded: tuple[str, ...] = ()
+
+    def at_bound(self, name: str) -> bool:
+        """The estimate sits on a bound of the search box (:func:`at_bounds`; no error)."""
+        return name in self.bounded
 
     @property
     def lr_statistic(self) -> float:
@@ -136,12 +194,12 @@ def fit_merton(prices: pd.Series, frequency: str | None = None) -> MertonFit:
     best = None
     for lam0, size0 in ((1.0, -0.05), (3.0, -0.02), (0.3, -0.15), (10.0, 0.0)):
         x0 = np.array([gbm["mu"], 0.8 * sd, lam0, size0, max(0.5 * r.std(), 1e-3)])
-        bounds = [(-10, 10), (1e-4, 5), (0, 400), (-3, 3), (1e-4, 3)]
-        res = optimize.minimize(neg, x0, method="L-BFGS-B", bounds=bounds)
+        res = optimize.minimize(neg, x0, method="L-BFGS-B", bounds=MERTON_BOUNDS)
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
             best = res
     theta = best.x
-    se = standard_errors(neg, theta)
+    se = standard_errors(neg, theta, MERTON_BOUNDS)
+    bounded = tuple(np.array(NAMES)[at_bounds(theta, MERTON_BOUNDS, neg)])
     return MertonFit(
         params=dict(zip(NAMES, map(float, theta), strict=True)),
         std_errors=dict(zip(NAMES, map(float, se), strict=True)),
@@ -152,6 +210,7 @@ def fit_merton(prices: pd.Series, frequency: str | None = None) -> MertonFit:
         frequency=frequency,
         start=f"{series.index[0]:%Y-%m-%d}",
         end=f"{series.index[-1]:%Y-%m-%d}",
+        bounded=bounded,
     )
 
 
@@ -161,8 +220,14 @@ def scenario_fragment(fit: MertonFit, source_name: str) -> str:
     kappa, kappa_se = fit.crash_size
     where = f"Merton MLE on {source_name}, {fit.frequency} {fit.start} to {fit.end} ({fit.n_returns} returns)"
 
-    def line(key, value, err, note=""):
-        return f'{key} = {{ value = {value:.6g}, source = "{where}: {value:.4g} +/- {err:.2g} (s.e.){note}" }}'
+    def line(key, value, err, note="", name=None):
+        if name is not None and fit.at_bound(name):
+            lo, hi = MERTON_BOUNDS[NAMES.index(name)]
+            bound = lo if abs(p[name] - lo) <= abs(p[name] - hi) else hi
+            told = f"{value:.4g}, at the fit's bound {bound:g}: not identified by the data"
+        else:
+            told = f"{value:.4g} +/- {err:.2g} (s.e.)"
+        return f'{key} = {{ value = {value:.6g}, source = "{where}: {told}{note}" }}'
 
     clipped = min(max(kappa, 0.0), 0.99)
     note = "" if clipped == kappa else f"; fitted {kappa:.4g} clipped to [0, 0.99]"
@@ -174,11 +239,11 @@ def scenario_fragment(fit: MertonFit, source_name: str) -> str:
         '# Merton process. Use it with:  extends = "<this file>"',
         "",
         "[market]",
-        line("ai_drift", p["mu"], se["mu"]),
-        line("ai_volatility", p["sigma"], se["sigma"]),
-        line("hazard_base", p["lam"], se["lam"]),
-        line("crash_size", clipped, kappa_se, note),
-        line("crash_size_volatility", p["d_j"], se["d_j"]),
+        line("ai_drift", p["mu"], se["mu"], name="mu"),
+        line("ai_volatility", p["sigma"], se["sigma"], name="sigma"),
+        line("hazard_base", p["lam"], se["lam"], name="lam"),
+        line("crash_size", clipped, kappa_se, note, name="m_j"),
+        line("crash_size_volatility", p["d_j"], se["d_j"], name="d_j"),
         "",
     ]
     return "\n".join(lines)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .calibrate import _hessian
+from .calibrate import standard_errors
 
 __all__ = ["EpisodeFit", "fit_episode", "episode_loglik", "load_dotcom_episode", "COEFFICIENTS"]
 
@@ -161,21 +161,7 @@ def fit_episode(
             best = res
     x = best.x
     se = np.full(len(COEFFICIENTS), math.nan)
-    interior = [j for j, i in enumerate(free_idx) if x[j] > bounds[j][0] + 1e-6]
-    if interior:
-
-        def neg_interior(z):
-            xx = x.copy()
-            xx[interior] = z
-            return neg(xx)
-
-        try:
-            cov_matrix = np.linalg.inv(_hessian(neg_interior, x[interior]))
-            diag = np.diag(cov_matrix)
-            for j, d in zip(interior, diag, strict=True):
-                se[free_idx[j]] = math.sqrt(d) if d > 0 else math.nan
-        except np.linalg.LinAlgError:
-            pass
+    se[free_idx] = standard_errors(neg, x, bounds)  # none for an estimate at a bound
     theta = full(x)
     return EpisodeFit(
         params=dict(zip(COEFFICIENTS, map(float, theta), strict=True)),

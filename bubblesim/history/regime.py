@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from .calibrate import standard_errors
+from .calibrate import at_bounds, standard_errors
 
 __all__ = [
     "RegimeFit",
@@ -84,7 +84,25 @@ class RegimeFit:
 
     def expected_duration(self, regime: str) -> float:
         """Mean spell in periods: 1 / (1 - p_ii)."""
-        return 1.0 / (1.0 - self.params[f"p_{regime}"])
+        stay = self.params[f"p_{regime}"]
+        return math.inf if stay >= 1.0 else 1.0 / (1.0 - stay)
+
+    @property
+    def degenerate(self) -> str | None:
+        """Why the optimum is not a regime switch, or None. A regime whose mean spell is under
+        two periods alternates rather than persists (the fit is a mixture of two normals, not
+        regimes), and one whose mean spell is longer than the data never switches within them:
+        either way the data do not identify a switch, and the fit is not offered as a model."""
+        for regime in ("calm", "turbulent"):
+            spell = self.expected_duration(regime)
+            if spell < 2.0:
+                return f"the {regime} regime's mean spell is {spell:.2f} periods (under 2)"
+            if spell > self.n_returns:
+                return (
+                    f"the {regime} regime's mean spell ({spell:,.0f} periods) is longer than the "
+                    f"data ({self.n_returns:,})"
+                )
+        return None
 
 
 def fit_regime(r: np.ndarray, dt: float) -> RegimeFit:
@@ -122,10 +140,19 @@ def fit_regime(r: np.ndarray, dt: float) -> RegimeFit:
                                 options={"maxiter": 6000, "xatol": 1e-8, "fatol": 1e-9})  # fmt: skip
         if best is None or res.fun < best.fun:
             best = res
-    theta = np.array(unpack(best.x))
-    if theta[1] > theta[3]:  # label the quieter regime calm
-        theta = theta[[2, 3, 0, 1, 5, 4]]
-    se = standard_errors(lambda x: -hamilton_loglik(x, r), theta)
+    z = np.asarray(best.x, dtype=float)
+    if math.exp(z[1]) > math.exp(z[3]):  # label the quieter regime calm
+        z = z[[2, 3, 0, 1, 5, 4]]
+    theta = np.array(unpack(z))
+    # the Hessian where the optimiser works (log sd, logit stay), mapped back by the delta
+    # method: d theta / d z is 1 for a mean, sd for a log sd, p (1 - p) for a logit; a stay
+    # probability at 0 or 1 (in floating point) is at a bound and gets no error
+    se_z = standard_errors(lambda x: -hamilton_loglik(unpack(x), r), z)
+    jacobian = np.array([1.0, theta[1], 1.0, theta[3], *(p * (1 - p) for p in theta[4:])])
+    se = np.abs(jacobian) * se_z
+    for i in (4, 5):
+        if at_bounds([theta[i]], [(0.0, 1.0)])[0]:
+            se[i] = math.nan
     return RegimeFit(
         params=dict(zip(REGIME_NAMES, map(float, theta), strict=True)),
         std_errors=dict(zip(REGIME_NAMES, map(float, se), strict=True)),
@@ -161,6 +188,11 @@ def regime_fragment(fit: RegimeFit, merton, source_name: str) -> str:
         f"regime switch (Hamilton filter) on {source_name}, {merton.frequency} {merton.start} to "
         f"{merton.end} ({fit.n_returns} returns)"
     )
+    if fit.degenerate:
+        return (
+            f"\n# No regime switch: its fit on {source_name} is degenerate ({fit.degenerate}),\n"
+            "# so the data do not identify one; the rest of the market keeps one regime.\n"
+        )
     lines = [
         "",
         "# The rest of the market as a calm/turbulent regime switch: "

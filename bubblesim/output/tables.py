@@ -234,13 +234,17 @@ def calibration_terminal_table(name: str, fit, regime=None) -> str:
         f"{regime.expected_duration('calm'):.1f}, turbulent {regime.expected_duration('turbulent'):.1f} {per}s"
     )
     n = fit.n_returns
+    if regime.degenerate:
+        lines.append(f"  degenerate optimum: {regime.degenerate}; not a regime switch, not ranked")
+    models = [("GBM", 2, fit.gbm_loglik, True), ("Merton", 5, fit.loglik, True),
+              ("regime switch", 6, regime.loglik, not regime.degenerate)]  # fmt: skip
+    best = min((2 * k - 2 * ll, label) for label, k, ll, ranked in models if ranked)[1]
     lines.append(f"\n  {'model':<16}{'parameters':>11}{'log-likelihood':>16}{'AIC':>11}")
-    for label, k, ll in (
-        ("GBM", 2, fit.gbm_loglik),
-        ("Merton", 5, fit.loglik),
-        ("regime switch", 6, regime.loglik),
-    ):
-        lines.append(f"  {label:<16}{k:>11}{ll:>16.2f}{2 * k - 2 * ll:>11.2f}")
+    for label, k, ll, ranked in models:
+        mark = (
+            "  <- lowest AIC" if label == best else "" if ranked else "  (degenerate: not ranked)"
+        )
+        lines.append(f"  {label:<16}{k:>11}{ll:>16.2f}{2 * k - 2 * ll:>11.2f}{mark}")
     lines.append(f"  ({n:,} returns; lower AIC is better)")
     return "\n".join(lines)
 
@@ -248,14 +252,18 @@ def calibration_terminal_table(name: str, fit, regime=None) -> str:
 def _merton_table(name: str, fit) -> str:
     p, se = fit.params, fit.std_errors
     kappa, kappa_se = fit.crash_size
+
+    def err(name):
+        return f"{'at bound':>10}" if fit.at_bound(name) else f"{se[name]:>10.4f}"
+
     return (
         f"{name}: {fit.n_returns:,} {fit.frequency} log returns, {fit.start} to {fit.end}\n\n"
         f"  {'parameter':<34}{'estimate':>10}{'s.e.':>10}\n"
-        f"  {'drift mu (1/yr)':<34}{p['mu']:>10.4f}{se['mu']:>10.4f}\n"
-        f"  {'volatility sigma (1/sqrt yr)':<34}{p['sigma']:>10.4f}{se['sigma']:>10.4f}\n"
-        f"  {'jump intensity lambda (1/yr)':<34}{p['lam']:>10.4f}{se['lam']:>10.4f}\n"
-        f"  {'jump log-size mean m_J':<34}{p['m_j']:>10.4f}{se['m_j']:>10.4f}\n"
-        f"  {'jump log-size sd d_J':<34}{p['d_j']:>10.4f}{se['d_j']:>10.4f}\n"
+        f"  {'drift mu (1/yr)':<34}{p['mu']:>10.4f}{err('mu')}\n"
+        f"  {'volatility sigma (1/sqrt yr)':<34}{p['sigma']:>10.4f}{err('sigma')}\n"
+        f"  {'jump intensity lambda (1/yr)':<34}{p['lam']:>10.4f}{err('lam')}\n"
+        f"  {'jump log-size mean m_J':<34}{p['m_j']:>10.4f}{err('m_j')}\n"
+        f"  {'jump log-size sd d_J':<34}{p['d_j']:>10.4f}{err('d_j')}\n"
         f"  {'crash size 1 - exp(m_J)':<34}{kappa:>10.4f}{kappa_se:>10.4f}\n\n"
         f"  log-likelihood: Merton {fit.loglik:.2f}, GBM {fit.gbm_loglik:.2f} "
         f"(GBM: mu {fit.gbm_params['mu']:.4f}, sigma {fit.gbm_params['sigma']:.4f}); "
