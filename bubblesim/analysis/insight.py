@@ -9,7 +9,6 @@ settings is measured path by path (a paired interval), not swamped by Monte Carl
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -289,29 +288,28 @@ def tornado(
     )
 
 
-def _salib(module: str):
-    """``SALib.<module>``, or a one-line error naming the optional extra."""
-    try:
-        return importlib.import_module(f"SALib.{module}")
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise MetricError(
-            "the sobol method needs SALib: pip install 'bubblesim[sensitivity]'"
-        ) from None
+def sobol_from_outcomes(f_a, f_b, f_ab, n: int, seed: int, resamples: int = 0):
+    """First and total indices by ``scipy.stats.sobol_indices`` from the outcomes on A, B and
+    the mixes AB_i: arrays ``(s, n)``, ``(s, n)``, ``(d, s, n)``. Returns ``(S1, ST)``, each
+    ``(s, d)``, and with ``resamples`` their bootstrap 95% intervals ``(S1 low, S1 high, ST
+    low, ST high)``."""
+    import inspect
 
+    from scipy import stats
 
-def sobol_indices(problem: dict, y: np.ndarray, seed: int, resamples: int = 200) -> dict:
-    """First-order and total Sobol indices with bootstrap 95% intervals (SALib)."""
-    return _salib("analyze.sobol").analyze(
-        problem, np.asarray(y, dtype=float), calc_second_order=False,
-        num_resamples=resamples, conf_level=0.95, seed=seed,
-    )  # fmt: skip
-
-
-def sobol_design(problem: dict, base_samples: int, seed: int) -> np.ndarray:
-    """Saltelli's design (Sobol sequence, scrambled): ``base_samples x (D + 2)`` rows in [0, 1]^D."""
-    return _salib("sample.sobol").sample(
-        problem, base_samples, calc_second_order=False, scramble=True, seed=seed
-    )
+    seeded = {
+        ("rng" if "rng" in inspect.signature(stats.sobol_indices).parameters else
+         "random_state"): np.random.default_rng([seed, 7])
+    }  # fmt: skip
+    res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n, **seeded)
+    s1, st = np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)
+    if not resamples:
+        return s1, st, None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = res.bootstrap(confidence_level=0.95, n_resamples=resamples)
+    s1_ci, st_ci = boot.first_order.confidence_interval, boot.total_order.confidence_interval
+    bands = tuple(np.atleast_2d(x) for x in (s1_ci.low, s1_ci.high, st_ci.low, st_ci.high))
+    return s1, st, bands
 
 
 def sobol(
@@ -323,69 +321,73 @@ def sobol(
     workers: int = 1,
     progress: Progress = None,
 ) -> SensitivityResult:
-    """Sobol indices of the metric over the distribution-valued inputs (SALib).
+    """Sobol indices of the metric over the distribution-valued inputs (``scipy.stats``).
 
-    Saltelli's design has ``D + 2`` rows per base sample (the matrices A, the D mixes AB_i, and B;
-    inputs are set to the design's quantiles of their distributions and taken as independent:
-    ``[correlations]`` are not imposed). Row ``j`` of every matrix is simulated as **path j** of
+    Saltelli's scheme: two scrambled Sobol matrices A and B of ``base_samples`` rows (a power
+    of 2) and the D mixes AB_i (A with column i from B), ``D + 2`` matrices in all; inputs are
+    set to the design's quantiles of their distributions and taken as independent:
+    ``[correlations]`` are not imposed. Row ``j`` of every matrix is simulated as **path j** of
     one run per matrix on the same seed, so the ``D + 2`` rows of a base sample share their
     aleatory shocks: the shocks act as one more input held fixed within the group, and the
     estimator's differences between A and AB_i isolate input i. The outcome is the path's 0/1
     event, so the indices are shares of the variance of the per-path outcome; the probability is
     its mean given the inputs, and what no input explains (``1 - sum of S1``) includes the
-    aleatory part.
+    aleatory part. The indices (Saltelli 2010's first order, Jansen's total) and their bootstrap
+    intervals are ``scipy.stats.sobol_indices``'s, for every year's end at once.
     """
+    from scipy.stats import qmc
+
     names = scenario.distribution_names()
     if not names:
         raise MetricError("the scenario has no distribution-valued inputs to attribute odds to")
     d = len(names)
-    problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
-    design = np.clip(sobol_design(problem, base_samples, seed), 1e-9, 1 - 1e-9)
-    n = design.shape[0] // (d + 2)
-    grouped = design.reshape(n, d + 2, d)
+    n = 1 << max(1, int(math.ceil(math.log2(max(2, base_samples)))))
+    ab = qmc.Sobol(2 * d, scramble=True, seed=np.random.default_rng([seed, 5])).random(n)
+    a, b = ab[:, :d], ab[:, d:]
+    matrices = [a] + [np.where(np.arange(d) == i, b, a) for i in range(d)] + [b]
     years, ends = _year_ends(scenario)
-    hits = np.empty((len(ends), n * (d + 2)))
-    for m in range(d + 2):  # matrix m: row j is path j, on the same shocks in every matrix
+    outcomes = []
+    for m, u in enumerate(matrices):  # matrix m: row j is path j, on the same shocks in each
+        u = np.clip(u, 1e-9, 1 - 1e-9)
         overrides = {
-            name: scenario.values[name].sample(special.ndtri(grouped[:, m, j]))
+            name: scenario.values[name].sample(special.ndtri(u[:, j]))
             for j, name in enumerate(names)
         }
         result = simulate(
             scenario, paths=n, seed=seed, workers=workers, overrides=overrides,
             thresholds=metric.recorded,
         )  # fmt: skip
-        hits[:, m :: d + 2] = metric.hits_by(result, ends)
+        outcomes.append(np.asarray(metric.hits_by(result, ends), dtype=float))  # (years, n)
         if progress:
             progress(m + 1, d + 2, f"matrix {m + 1} of {d + 2} ({n:,} paths)")
-    final = sobol_indices(problem, hits[-1], seed)
+    f_a, f_b, f_ab = outcomes[0], outcomes[-1], np.stack(outcomes[1:-1])
+    # the horizon's indices with bootstrap intervals; every year's end without (for by_year)
+    s1, _, bands = sobol_from_outcomes(f_a[-1:], f_b[-1:], f_ab[:, -1:], n, seed, resamples=200)
+    s1_lo, s1_hi, st_lo, st_hi = bands
+    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, n, seed)
     rows = []
-    for j, n in enumerate(names):
-        s1, s1c, st, stc = (float(final[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
+    for j, name in enumerate(names):
         rows.append(
             {
-                "parameter": n,
+                "parameter": name,
                 "kind": "distribution",
-                "S1": s1,
-                "S1_ci": [s1 - s1c, s1 + s1c],
-                "ST": st,
-                "ST_ci": [st - stc, st + stc],
-                "effect": st,
-                "ci_low": st - stc,
-                "ci_high": st + stc,
+                "S1": float(s1[-1, j]),
+                "S1_ci": [float(s1_lo[-1, j]), float(s1_hi[-1, j])],
+                "ST": float(st[-1, j]),
+                "ST_ci": [float(st_lo[-1, j]), float(st_hi[-1, j])],
+                "effect": float(st[-1, j]),
+                "ci_low": float(st_lo[-1, j]),
+                "ci_high": float(st_hi[-1, j]),
             }
         )
-    by_year = {n: [] for n in names}
-    for row in hits:
-        if row.std() == 0:  # no variance yet (e.g. nothing has happened by year 1)
-            for n in names:
-                by_year[n].append(0.0)
-            continue
-        per = sobol_indices(problem, row, seed, resamples=20)
-        for j, n in enumerate(names):
-            by_year[n].append(float(per["ST"][j]))
+    by_year = {name: [] for name in names}
+    for y in range(len(ends)):  # no variance yet (e.g. nothing has happened by year 1): 0
+        quiet = np.concatenate([f_a[y], f_b[y]]).std() == 0
+        for j, name in enumerate(names):
+            by_year[name].append(0.0 if quiet or not np.isfinite(st[y, j]) else float(st[y, j]))
     rows.sort(key=lambda r: -abs(r["effect"]))
     return SensitivityResult(
-        metric, "sobol", rows, float(hits[-1].mean()), int(design.shape[0]), seed, years, by_year
+        metric, "sobol", rows, float(f_a[-1].mean()), int(n * (d + 2)), seed, years, by_year
     )
 
 

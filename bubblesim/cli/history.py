@@ -173,8 +173,9 @@ def backtest(
     """Historical frequency of a drawdown within rolling windows, beside the model's odds.
 
     The model is bubblesim's market block calibrated on the same history (as `calibrate` does)
-    and simulated for the same window at the same step frequency. Historical intervals treat
-    the non-overlapping windows as the sample (overlapping windows are not independent).
+    and simulated for the same window at the same step frequency. Historical intervals come from
+    a circular block bootstrap of the returns, blocks as long as the window (overlapping windows
+    are not independent), as the history yardstick of `run`.
 
     \b
     Examples:

@@ -59,7 +59,7 @@ def sensitivity(scenario, method, metric, all_guesses, factor_range, base_sample
     tornado: each distribution-valued input at its 10th and 90th percentile, the others as
     written, on common random numbers; the swing with a paired 95% interval, by size. With
     --all-guesses every scalar marked guess is also moved by --factor-range. sobol: first-order
-    and total Sobol indices with bootstrap intervals (needs bubblesim[sensitivity], i.e. SALib).
+    and total Sobol indices with bootstrap intervals (scipy.stats.sobol_indices).
     Also ranks them by year. Writes sensitivity.json, sensitivity.csv, tornado.png or sobol.png
     and by_year.png (each also as SVG).
 

@@ -2,8 +2,8 @@
 
 The historical frequency is the share of rolling windows (one starting at every observation) in
 which the price fell from its running peak (within the window) by at least the threshold.
-Overlapping windows are strongly correlated, so the 95% interval uses the number of
-non-overlapping windows as the sample size (an approximation, said so in the output). The model's
+Overlapping windows are strongly correlated, so the 95% interval comes from a circular block
+bootstrap of the returns with blocks as long as the window (as the run's history yardstick). The model's
 probability comes from bubblesim's Merton block calibrated on the same history
 (:mod:`bubblesim.calibrate`), simulated for the same window at the same step frequency.
 """
@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..analysis.estimates import wilson_interval
 from .calibrate import PERIODS_PER_YEAR, MertonFit, detect_frequency, fit_merton, resample
 
 __all__ = ["parse_window", "historical_frequency", "backtest"]
@@ -32,8 +31,12 @@ def parse_window(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def historical_frequency(prices: pd.Series, steps: int, threshold: float) -> dict:
-    """Share of rolling windows of ``steps`` periods whose drawdown reached ``threshold``."""
+def historical_frequency(prices: pd.Series, steps: int, threshold: float, extremes=None) -> dict:
+    """Share of rolling windows of ``steps`` periods whose drawdown reached ``threshold``, with
+    a 95% interval from a circular block bootstrap of the returns (blocks as long as the window,
+    1,000 replicates, a fixed seed: :func:`~bubblesim.history.base_rates.block_bootstrap_shares`,
+    the same interval as the run's history yardstick). ``extremes``: that bootstrap's deepest
+    drawdowns per replicate and window, if already drawn (:func:`bootstrap_drawdowns`)."""
     values = prices.to_numpy(dtype=float)
     if len(values) < steps + 1:
         raise ValueError(
@@ -42,18 +45,28 @@ def historical_frequency(prices: pd.Series, steps: int, threshold: float) -> dic
     windows = sliding_window_view(values, steps + 1)
     drawdown = 1.0 - windows / np.maximum.accumulate(windows, axis=1)
     hits = drawdown.max(axis=1) >= threshold
-    n_windows = int(hits.size)
-    n_eff = max(1, (len(values) - 1) // steps)
-    freq = float(hits.mean())
-    lo, hi = wilson_interval(int(round(freq * n_eff)), n_eff)
-    lo, hi = min(lo, freq), max(hi, freq)
+    if extremes is None:
+        extremes = bootstrap_drawdowns(values, steps)
+    lo, hi = np.quantile((extremes >= threshold - 1e-12).mean(axis=1), [0.025, 0.975])
     return {
-        "frequency": freq,
-        "ci_low": lo,
-        "ci_high": hi,
-        "windows": n_windows,
-        "independent_windows": n_eff,
+        "frequency": float(hits.mean()),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "windows": int(hits.size),
+        "independent_windows": max(1, (len(values) - 1) // steps),
     }
+
+
+def bootstrap_drawdowns(values: np.ndarray, steps: int) -> np.ndarray:
+    """Deepest drawdown of every window of ``steps`` periods in each of 1,000 circular
+    block-bootstrap replicates of the closes' returns, ``(replicates, windows)``."""
+    from .base_rates import BOOTSTRAP_SEED, block_bootstrap_shares
+
+    values = np.asarray(values, dtype=float)
+    returns = values[1:] / values[:-1] - 1.0
+    rng = np.random.default_rng([BOOTSTRAP_SEED, int(steps)])  # as the yardstick's: they agree
+    deepest, _ = block_bootstrap_shares(returns, int(steps), rng=rng)
+    return deepest
 
 
 def backtest(
@@ -103,8 +116,9 @@ def backtest(
     )
     result = simulate(scenario, paths=paths, seed=seed)
     rows = []
+    extremes = bootstrap_drawdowns(series.to_numpy(dtype=float), steps)
     for thr in sorted(thresholds):
-        hist = historical_frequency(series, steps, thr)
+        hist = historical_frequency(series, steps, thr, extremes)
         est = result.estimate("ai", thr)
         rows.append(
             {

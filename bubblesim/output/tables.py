@@ -288,7 +288,9 @@ def backtest_terminal_table(
             f"[{100 * r.model_ci_low:.1f}%, {100 * r.model_ci_high:.1f}%]"
         )
     lines.append(
-        f"\n  * from {table['independent_windows'].iloc[0]} non-overlapping windows (overlapping ones are correlated)"
+        "\n  * circular block bootstrap of the returns, blocks as long as the window, 1,000 "
+        f"replicates (the {table['windows'].iloc[0]:,} windows overlap: about "
+        f"{table['independent_windows'].iloc[0]} are independent)"
     )
     return "\n".join(lines)
 

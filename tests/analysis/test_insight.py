@@ -12,8 +12,7 @@ from bubblesim.analysis.insight import (
     SolveError,
     parse_metric,
     sobol,
-    sobol_design,
-    sobol_indices,
+    sobol_from_outcomes,
     solve,
     sweep,
     tornado,
@@ -86,14 +85,40 @@ def test_an_input_with_no_path_to_the_metric_has_an_effect_whose_interval_holds_
     assert row["ci_low"] <= 0 <= row["ci_high"] and row["effect"] == 0
 
 
+def _toy_outcomes(n=4096, seed=5):
+    """Y = 2 X1 + X2 on A, B and the mixes AB_i of a scrambled Sobol design (X uniform)."""
+    from scipy.stats import qmc
+
+    ab = qmc.Sobol(4, scramble=True, seed=seed).random(n)
+    a, b = ab[:, :2], ab[:, 2:]
+    mixes = [np.where(np.arange(2) == i, b, a) for i in range(2)]
+
+    def f(x):
+        return (2 * x[:, 0] + x[:, 1])[None, :]
+
+    return a, b, mixes, f(a), f(b), np.stack([f(m) for m in mixes])
+
+
 def test_sobol_indices_of_an_additive_toy_match_the_closed_form():
     # Y = 2 X1 + X2 with X uniform on [0, 1]: S1 = ST = 4/5 and 1/5
-    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
-    x = sobol_design(problem, 4096, seed=5)
-    s = sobol_indices(problem, 2 * x[:, 0] + x[:, 1], seed=5)
+    *_, f_a, f_b, f_ab = _toy_outcomes()
+    s1, st, (s1_lo, s1_hi, st_lo, st_hi) = sobol_from_outcomes(f_a, f_b, f_ab, 4096, 5, 200)
     for j, truth in enumerate((0.8, 0.2)):
-        for key in ("S1", "ST"):
-            assert abs(s[key][j] - truth) <= s[f"{key}_conf"][j] + 1e-9, (key, j, s[key][j])
+        assert s1_lo[0, j] - 1e-9 <= truth <= s1_hi[0, j] + 1e-9, (j, s1[0, j])
+        assert st_lo[0, j] - 1e-9 <= truth <= st_hi[0, j] + 1e-9, (j, st[0, j])
+        assert abs(s1[0, j] - truth) < 0.02 and abs(st[0, j] - truth) < 0.02
+
+
+def test_salib_gives_the_same_indices_from_the_same_outcomes():
+    analyze = pytest.importorskip("SALib.analyze.sobol")
+    a, b, mixes, f_a, f_b, f_ab = _toy_outcomes(1024, seed=9)
+    # SALib's layout: per base sample the rows A, AB_1, ..., AB_D, B
+    y = np.stack([f_a[0], *f_ab[:, 0], f_b[0]], axis=1).ravel()
+    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
+    theirs = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=1)
+    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, 1024, 9)
+    np.testing.assert_allclose(s1[0], theirs["S1"], atol=0.02)
+    np.testing.assert_allclose(st[0], theirs["ST"], atol=0.02)
 
 
 def test_sobol_on_the_baseline_ranks_the_elasticity_first():

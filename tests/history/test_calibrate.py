@@ -67,6 +67,19 @@ def test_historical_frequency_by_hand():
     assert out["windows"] == 4 and out["frequency"] == 0.5 and out["independent_windows"] == 2
 
 
+def test_the_backtest_interval_is_the_block_bootstrap_of_the_yardstick():
+    from bubblesim.history.base_rates import builtin_prices, market_base_rate_interval
+
+    s = builtin_prices("us-market")
+    for months, thr in ((12, 0.1), (12, 0.2), (60, 0.2)):
+        out = historical_frequency(s, months, thr)
+        lo, hi = market_base_rate_interval("drawdown", thr, months)
+        # the same bootstrap on the same history (one return fewer: the closes start after it)
+        assert abs(out["ci_low"] - lo) < 0.02 and abs(out["ci_high"] - hi) < 0.02
+        assert out["ci_low"] < out["frequency"] < out["ci_high"]
+        assert out["ci_high"] - out["ci_low"] > 0.1  # far wider than the 1,000 windows' Wilson
+
+
 def test_parse_window():
     assert parse_window("1y") == 1 and parse_window("6m") == 0.5 and parse_window("252d") == 1
     with pytest.raises(ValueError, match="--window"):
