@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..analysis.estimates import METRIC_FIELDS
@@ -228,7 +230,11 @@ def calibration_terminal_table(name: str, fit, regime=None) -> str:
         ("p_calm", "P(calm stays calm)"),
         ("p_turbulent", "P(turbulent stays turbulent)"),
     ):
-        lines.append(f"  {label:<34}{q[key]:>10.4f}{e[key]:>10.4f}")
+        err = e[key]
+        shown = f"{err:>10.4f}" if math.isfinite(err) else (
+            f"{'at bound':>10}" if key.startswith("p_") and min(q[key], 1 - q[key]) < 1e-6
+            else f"{'none':>10}")  # fmt: skip
+        lines.append(f"  {label:<34}{q[key]:>10.4f}{shown}")
     lines.append(
         f"  share of time turbulent {regime.turbulent_share:.1%}; mean spells: calm "
         f"{regime.expected_duration('calm'):.1f}, turbulent {regime.expected_duration('turbulent'):.1f} {per}s"
@@ -254,7 +260,9 @@ def _merton_table(name: str, fit) -> str:
     kappa, kappa_se = fit.crash_size
 
     def err(name):
-        return f"{'at bound':>10}" if fit.at_bound(name) else f"{se[name]:>10.4f}"
+        if fit.at_bound(name):
+            return f"{'at bound':>10}"
+        return f"{se[name]:>10.4f}" if math.isfinite(se[name]) else f"{'none':>10}"
 
     return (
         f"{name}: {fit.n_returns:,} {fit.frequency} log returns, {fit.start} to {fit.end}\n\n"

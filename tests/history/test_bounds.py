@@ -66,6 +66,8 @@ def test_a_degenerate_regime_fit_is_said_and_not_ranked_on_gbm_data():
     best = [line for line in table.splitlines() if "lowest AIC" in line]
     assert len(best) == 1 and best[0].split()[0] == "GBM"
     assert "degenerate: not ranked" in table
+    stays = next(x for x in table.splitlines() if "P(calm stays calm)" in x)
+    assert stays.rstrip().endswith("at bound")  # not "nan"
     assert 'regime = "markov"' not in regime_fragment(regime, fit, "gbm.csv")
 
 
