@@ -288,28 +288,44 @@ def tornado(
     )
 
 
-def sobol_from_outcomes(f_a, f_b, f_ab, n: int, seed: int, resamples: int = 0):
-    """First and total indices by ``scipy.stats.sobol_indices`` from the outcomes on A, B and
-    the mixes AB_i: arrays ``(s, n)``, ``(s, n)``, ``(d, s, n)``. Returns ``(S1, ST)``, each
-    ``(s, d)``, and with ``resamples`` their bootstrap 95% intervals ``(S1 low, S1 high, ST
-    low, ST high)``."""
-    import inspect
+def _sobol_estimates(f_a, f_b, f_ab):
+    """Saltelli (2010)'s first-order and Jansen's total indices along the last axis (the
+    estimators of ``scipy.stats.sobol_indices``, outputs centred on the mean of A and B first):
+    ``f_a``, ``f_b`` ``(..., n)``, ``f_ab`` ``(d, ..., n)`` -> ``(S1, ST)``, each ``(d, ...)``.
+    An output with no variance (nothing happens, or always) has indices 0."""
+    mean = 0.5 * (f_a.mean(axis=-1) + f_b.mean(axis=-1))[..., None]
+    a, b, ab = f_a - mean, f_b - mean, f_ab - mean
+    var = 0.5 * ((a * a).mean(axis=-1) + (b * b).mean(axis=-1))  # np.var over A and B together
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = np.where(var > 0, (b * (ab - a)).mean(axis=-1) / var, 0.0)
+        st = np.where(var > 0, 0.5 * ((a - ab) ** 2).mean(axis=-1) / var, 0.0)
+    return s1, st
 
-    from scipy import stats
 
-    seeded = {
-        ("rng" if "rng" in inspect.signature(stats.sobol_indices).parameters else
-         "random_state"): np.random.default_rng([seed, 7])
-    }  # fmt: skip
-    res = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n, **seeded)
-    s1, st = np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)
+def sobol_from_outcomes(f_a, f_b, f_ab, seed: int, resamples: int = 0):
+    """Sobol indices from the outcomes on A, B and the mixes AB_i: arrays ``(s, n)``, ``(s, n)``,
+    ``(d, s, n)`` (``s`` outputs, here the years' ends). Returns ``(S1, ST, bands)``, the indices
+    ``(s, d)`` and, with ``resamples``, their 95% percentile-bootstrap intervals ``(S1 low, S1
+    high, ST low, ST high)``: the ``n`` rows resampled together (A, B and every AB_i of a row
+    stay one draw), from ``numpy.random.default_rng([seed, 7])``, so the same seed gives the
+    same intervals. The point estimates equal ``scipy.stats.sobol_indices``'s (a test)."""
+    f_a, f_b, f_ab = (np.asarray(x, dtype=float) for x in (f_a, f_b, f_ab))
+    s1, st = (x.T for x in _sobol_estimates(f_a, f_b, f_ab))
     if not resamples:
         return s1, st, None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        boot = res.bootstrap(confidence_level=0.95, n_resamples=resamples)
-    s1_ci, st_ci = boot.first_order.confidence_interval, boot.total_order.confidence_interval
-    bands = tuple(np.atleast_2d(x) for x in (s1_ci.low, s1_ci.high, st_ci.low, st_ci.high))
-    return s1, st, bands
+    rng = np.random.default_rng([seed, 7])
+    n = f_a.shape[-1]
+    draws_s1, draws_st = [], []
+    for start in range(0, resamples, 20):  # 20 resamples at a time bound the memory
+        idx = rng.integers(0, n, size=(min(20, resamples - start), n))
+        r1, rt = _sobol_estimates(f_a[:, idx], f_b[:, idx], f_ab[:, :, idx])  # (d, s, R)
+        draws_s1.append(r1)
+        draws_st.append(rt)
+    d1, dt = np.concatenate(draws_s1, axis=-1), np.concatenate(draws_st, axis=-1)
+    bands = tuple(
+        np.quantile(x, q, axis=-1).T for x in (d1, dt) for q in (0.025, 0.975)
+    )  # s1 low, s1 high, st low, st high
+    return s1, st, (bands[0], bands[1], bands[2], bands[3])
 
 
 def sobol(
@@ -321,7 +337,7 @@ def sobol(
     workers: int = 1,
     progress: Progress = None,
 ) -> SensitivityResult:
-    """Sobol indices of the metric over the distribution-valued inputs (``scipy.stats``).
+    """Sobol indices of the metric over the distribution-valued inputs.
 
     Saltelli's scheme: two scrambled Sobol matrices A and B of ``base_samples`` rows (a power
     of 2) and the D mixes AB_i (A with column i from B), ``D + 2`` matrices in all; inputs are
@@ -332,8 +348,9 @@ def sobol(
     estimator's differences between A and AB_i isolate input i. The outcome is the path's 0/1
     event, so the indices are shares of the variance of the per-path outcome; the probability is
     its mean given the inputs, and what no input explains (``1 - sum of S1``) includes the
-    aleatory part. The indices (Saltelli 2010's first order, Jansen's total) and their bootstrap
-    intervals are ``scipy.stats.sobol_indices``'s, for every year's end at once.
+    aleatory part. The indices are Saltelli (2010)'s first order and Jansen's total, the
+    estimators of ``scipy.stats.sobol_indices`` (:func:`sobol_from_outcomes`), for every year's
+    end; their intervals a seeded percentile bootstrap at the horizon.
     """
     from scipy.stats import qmc
 
@@ -361,10 +378,11 @@ def sobol(
         if progress:
             progress(m + 1, d + 2, f"matrix {m + 1} of {d + 2} ({n:,} paths)")
     f_a, f_b, f_ab = outcomes[0], outcomes[-1], np.stack(outcomes[1:-1])
-    # the horizon's indices with bootstrap intervals; every year's end without (for by_year)
-    s1, _, bands = sobol_from_outcomes(f_a[-1:], f_b[-1:], f_ab[:, -1:], n, seed, resamples=200)
-    s1_lo, s1_hi, st_lo, st_hi = bands
-    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, n, seed)
+    # every year's end; the bootstrap intervals at the horizon only
+    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, seed)
+    _, _, (s1_lo, s1_hi, st_lo, st_hi) = sobol_from_outcomes(
+        f_a[-1:], f_b[-1:], f_ab[:, -1:], seed, resamples=200
+    )
     rows = []
     for j, name in enumerate(names):
         rows.append(
@@ -380,11 +398,10 @@ def sobol(
                 "ci_high": float(st_hi[-1, j]),
             }
         )
-    by_year = {name: [] for name in names}
-    for y in range(len(ends)):  # no variance yet (e.g. nothing has happened by year 1): 0
-        quiet = np.concatenate([f_a[y], f_b[y]]).std() == 0
+    by_year = {name: [] for name in names}  # no variance yet (nothing by year 1): 0
+    for y in range(len(ends)):
         for j, name in enumerate(names):
-            by_year[name].append(0.0 if quiet or not np.isfinite(st[y, j]) else float(st[y, j]))
+            by_year[name].append(float(st[y, j]))
     rows.sort(key=lambda r: -abs(r["effect"]))
     return SensitivityResult(
         metric, "sobol", rows, float(f_a[-1].mean()), int(n * (d + 2)), seed, years, by_year

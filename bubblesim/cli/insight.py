@@ -50,7 +50,7 @@ def _steps(label: str, quiet: bool):
 @click.option("--factor-range", nargs=2, type=click.FloatRange(0, min_open=True), default=(0.5, 2.0),
               show_default=True, help="With --all-guesses: the two factors a guess is moved by.")  # fmt: skip
 @click.option("--base-samples", type=click.IntRange(16, 1_000_000), default=4096, show_default=True,
-              help="Sobol: base samples N of Saltelli's design (N x (inputs + 2) paths).")  # fmt: skip
+              help="Sobol: base samples N of Saltelli's design (N x (inputs + 2) paths; rounded up to a power of 2).")  # fmt: skip
 @simulation_options
 @output_options
 def sensitivity(scenario, method, metric, all_guesses, factor_range, base_samples, paths, seed, workers, quiet, out, force):  # fmt: skip

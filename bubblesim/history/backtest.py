@@ -38,9 +38,9 @@ def historical_frequency(prices: pd.Series, steps: int, threshold: float, extrem
     the same interval as the run's history yardstick). ``extremes``: that bootstrap's deepest
     drawdowns per replicate and window, if already drawn (:func:`bootstrap_drawdowns`)."""
     values = prices.to_numpy(dtype=float)
-    if len(values) < steps + 1:
+    if len(values) < steps + 2:  # the bootstrap needs more returns than one window
         raise ValueError(
-            f"the history has {len(values) - 1} periods, fewer than one window of {steps}"
+            f"the history has {len(values) - 1} periods; a window of {steps} needs more"
         )
     windows = sliding_window_view(values, steps + 1)
     drawdown = 1.0 - windows / np.maximum.accumulate(windows, axis=1)
@@ -86,9 +86,9 @@ def backtest(
     per_year = PERIODS_PER_YEAR[frequency]
     series = resample(prices, frequency)
     steps = max(1, int(round(window_years * per_year)))
-    if len(series) < steps + 1:
+    if len(series) < steps + 2:
         raise ValueError(
-            f"the history has {len(series) - 1} {frequency} periods, fewer than one window of {steps}"
+            f"the history has {len(series) - 1} {frequency} periods; a window of {steps} needs more"
         )
     fit = fit_merton(series, frequency)
     kappa = min(max(fit.crash_size[0], 0.0), 0.99)

@@ -13,7 +13,7 @@ the log-likelihood at the optimum.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from scipy import optimize, special, stats
 
 __all__ = [
     "MertonFit",
+    "bound_status",
+    "at_bounds",
+    "standard_errors",
     "fit_merton",
     "fit_gbm",
     "log_returns",
@@ -81,26 +84,35 @@ def _hessian(f, x: np.ndarray) -> np.ndarray:
     return H
 
 
-def at_bounds(x: np.ndarray, bounds, neg_loglik=None, tol: float = 1e-6) -> np.ndarray:
-    """Which estimates sit on a bound of their box: within ``tol`` of it (times the bound's
-    size when over 1), or, given the negative log-likelihood, as likely there as at the estimate
-    (within 0.01, all else held: an optimiser stops a little short of a bound it presses
-    against). The likelihood's curvature there says nothing about their uncertainty, so they are
-    reported as at the bound and not identified, never with a standard error."""
+def bound_status(x: np.ndarray, bounds, neg_loglik=None, tol: float = 1e-6) -> list:
+    """Per estimate: None, or ``(bound, "on")`` when it sits on a bound of its box (within
+    ``tol``, times the bound's size when over 1), or ``(bound, "as likely")`` when, given the
+    negative log-likelihood, it is as likely at the bound as at the estimate (within 0.01, all
+    else held: an optimiser stops short of a bound it presses against, and a flat direction is
+    as likely anywhere). Either way the likelihood's curvature says nothing about its
+    uncertainty, so it gets no standard error."""
     x = np.asarray(x, dtype=float)
-    out = np.zeros(x.size, dtype=bool)
     best = neg_loglik(x) if neg_loglik is not None else None
+    out = []
     for i, (lo, hi) in enumerate(bounds):
+        found = None
         for b in (lo, hi):
-            if b is None:
-                continue
-            if abs(x[i] - b) <= tol * max(1.0, abs(b)):
-                out[i] = True
-            elif best is not None:
+            if b is not None and abs(x[i] - b) <= tol * max(1.0, abs(b)):
+                found = (b, "on")
+        if found is None and best is not None:
+            for b in (lo, hi):
                 moved = x.copy()
                 moved[i] = b
-                out[i] |= bool(neg_loglik(moved) <= best + 0.01)
+                if b is not None and neg_loglik(moved) <= best + 0.01:
+                    found = (b, "as likely")
+                    break
+        out.append(found)
     return out
+
+
+def at_bounds(x: np.ndarray, bounds, neg_loglik=None, tol: float = 1e-6) -> np.ndarray:
+    """Which estimates :func:`bound_status` finds on (or as likely at) a bound."""
+    return np.array([s is not None for s in bound_status(x, bounds, neg_loglik, tol)])
 
 
 def standard_errors(neg_loglik, theta: np.ndarray, bounds=None) -> np.ndarray:
@@ -125,9 +137,8 @@ def standard_errors(neg_loglik, theta: np.ndarray, bounds=None) -> np.ndarray:
         return neg_loglik(x)
 
     H = _hessian(on_free, theta[free])
-    if not np.all(np.isfinite(H)):
-        return se
-    curved = np.diag(H) > 0
+    finite = np.isfinite(H).all(axis=1)  # a step off the likelihood's domain: that one unknown
+    curved = finite & (np.diag(np.where(np.isfinite(H), H, 0.0)) > 0)
     H, free = H[np.ix_(curved, curved)], free[curved]
     if not free.size:
         return se
@@ -152,12 +163,24 @@ class MertonFit:
     frequency: str
     start: str
     end: str
-    #: The estimates at a bound of the search box (reported as such, without an error).
-    bounded: tuple[str, ...] = ()
+    #: Estimate -> (bound, "on" | "as likely") for those :func:`bound_status` finds at a bound
+    #: of the search box (reported as such, without an error).
+    bounded: dict = field(default_factory=dict)
 
     def at_bound(self, name: str) -> bool:
-        """The estimate sits on a bound of the search box (:func:`at_bounds`; no error)."""
-        return name in self.bounded
+        """The estimate sits on a bound of the search box (no error)."""
+        return self.bounded.get(name, (None, ""))[1] == "on"
+
+    def error_note(self, name: str) -> str | None:
+        """Why an estimate has no standard error, or None when it has one."""
+        if name in self.bounded:
+            b, kind = self.bounded[name]
+            if kind == "on":
+                return f"at the fit's bound {b:g}: not identified by the data"
+            return f"not identified by the data (as likely at its bound {b:g})"
+        if not math.isfinite(self.std_errors[name]):
+            return "no standard error (the likelihood does not curve there)"
+        return None
 
     @property
     def lr_statistic(self) -> float:
@@ -199,7 +222,8 @@ def fit_merton(prices: pd.Series, frequency: str | None = None) -> MertonFit:
             best = res
     theta = best.x
     se = standard_errors(neg, theta, MERTON_BOUNDS)
-    bounded = tuple(np.array(NAMES)[at_bounds(theta, MERTON_BOUNDS, neg)])
+    status = bound_status(theta, MERTON_BOUNDS, neg)
+    bounded = {name: st for name, st in zip(NAMES, status, strict=True) if st is not None}
     return MertonFit(
         params=dict(zip(NAMES, map(float, theta), strict=True)),
         std_errors=dict(zip(NAMES, map(float, se), strict=True)),
@@ -221,10 +245,11 @@ def scenario_fragment(fit: MertonFit, source_name: str) -> str:
     where = f"Merton MLE on {source_name}, {fit.frequency} {fit.start} to {fit.end} ({fit.n_returns} returns)"
 
     def line(key, value, err, note="", name=None):
-        if name is not None and fit.at_bound(name):
-            lo, hi = MERTON_BOUNDS[NAMES.index(name)]
-            bound = lo if abs(p[name] - lo) <= abs(p[name] - hi) else hi
-            told = f"{value:.4g}, at the fit's bound {bound:g}: not identified by the data"
+        why = fit.error_note(name) if name is not None else None
+        if why is not None and name == "m_j":  # the crash size is read from m_J
+            told = f"{value:.4g}, from m_J = {p['m_j']:.4g}, {why}"
+        elif why is not None:
+            told = f"{value:.4g}, {why}"
         else:
             told = f"{value:.4g} +/- {err:.2g} (s.e.)"
         return f'{key} = {{ value = {value:.6g}, source = "{where}: {told}{note}" }}'

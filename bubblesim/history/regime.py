@@ -200,7 +200,6 @@ def regime_fragment(fit: RegimeFit, merton, source_name: str) -> str:
         'regime = "markov"',
     ]
     for key, (value, err) in engine_parameters(fit).items():
-        lines.append(
-            f'{key} = {{ value = {value:.6g}, source = "{where}: {value:.4g} +/- {err:.2g} (s.e.)" }}'
-        )
+        told = f"+/- {err:.2g} (s.e.)" if math.isfinite(err) else "(no standard error)"
+        lines.append(f'{key} = {{ value = {value:.6g}, source = "{where}: {value:.4g} {told}" }}')
     return "\n".join(lines) + "\n"

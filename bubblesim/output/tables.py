@@ -232,7 +232,7 @@ def calibration_terminal_table(name: str, fit, regime=None) -> str:
     ):
         err = e[key]
         shown = f"{err:>10.4f}" if math.isfinite(err) else (
-            f"{'at bound':>10}" if key.startswith("p_") and min(q[key], 1 - q[key]) < 1e-6
+            f"{'at bound':>10}" if key.startswith("p_") and min(q[key], 1 - q[key]) <= 1e-6
             else f"{'none':>10}")  # fmt: skip
         lines.append(f"  {label:<34}{q[key]:>10.4f}{shown}")
     lines.append(
@@ -259,10 +259,11 @@ def _merton_table(name: str, fit) -> str:
     p, se = fit.params, fit.std_errors
     kappa, kappa_se = fit.crash_size
 
-    def err(name):
+    def err(name, value=None):
         if fit.at_bound(name):
             return f"{'at bound':>10}"
-        return f"{se[name]:>10.4f}" if math.isfinite(se[name]) else f"{'none':>10}"
+        value = se[name] if value is None else value
+        return f"{value:>10.4f}" if math.isfinite(value) else f"{'none':>10}"
 
     return (
         f"{name}: {fit.n_returns:,} {fit.frequency} log returns, {fit.start} to {fit.end}\n\n"
@@ -272,7 +273,7 @@ def _merton_table(name: str, fit) -> str:
         f"  {'jump intensity lambda (1/yr)':<34}{p['lam']:>10.4f}{err('lam')}\n"
         f"  {'jump log-size mean m_J':<34}{p['m_j']:>10.4f}{err('m_j')}\n"
         f"  {'jump log-size sd d_J':<34}{p['d_j']:>10.4f}{err('d_j')}\n"
-        f"  {'crash size 1 - exp(m_J)':<34}{kappa:>10.4f}{kappa_se:>10.4f}\n\n"
+        f"  {'crash size 1 - exp(m_J)':<34}{kappa:>10.4f}{err('m_j', kappa_se)}\n\n"
         f"  log-likelihood: Merton {fit.loglik:.2f}, GBM {fit.gbm_loglik:.2f} "
         f"(GBM: mu {fit.gbm_params['mu']:.4f}, sigma {fit.gbm_params['sigma']:.4f}); "
         f"LR statistic {fit.lr_statistic:.2f} on 3 extra parameters"

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from bubblesim import load_scenario
+from bubblesim import load_scenario, simulate
 from bubblesim.analysis.insight import (
     MetricError,
     SolveError,
@@ -102,7 +102,7 @@ def _toy_outcomes(n=4096, seed=5):
 def test_sobol_indices_of_an_additive_toy_match_the_closed_form():
     # Y = 2 X1 + X2 with X uniform on [0, 1]: S1 = ST = 4/5 and 1/5
     *_, f_a, f_b, f_ab = _toy_outcomes()
-    s1, st, (s1_lo, s1_hi, st_lo, st_hi) = sobol_from_outcomes(f_a, f_b, f_ab, 4096, 5, 200)
+    s1, st, (s1_lo, s1_hi, st_lo, st_hi) = sobol_from_outcomes(f_a, f_b, f_ab, 5, 200)
     for j, truth in enumerate((0.8, 0.2)):
         assert s1_lo[0, j] - 1e-9 <= truth <= s1_hi[0, j] + 1e-9, (j, s1[0, j])
         assert st_lo[0, j] - 1e-9 <= truth <= st_hi[0, j] + 1e-9, (j, st[0, j])
@@ -116,9 +116,50 @@ def test_salib_gives_the_same_indices_from_the_same_outcomes():
     y = np.stack([f_a[0], *f_ab[:, 0], f_b[0]], axis=1).ravel()
     problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
     theirs = analyze.analyze(problem, y, calc_second_order=False, num_resamples=100, seed=1)
-    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, 1024, 9)
+    s1, st, _ = sobol_from_outcomes(f_a, f_b, f_ab, 9)
     np.testing.assert_allclose(s1[0], theirs["S1"], atol=0.02)
     np.testing.assert_allclose(st[0], theirs["ST"], atol=0.02)
+
+
+def test_the_indices_are_scipys_and_the_intervals_repeat_with_the_seed():
+    from scipy import stats
+
+    *_, f_a, f_b, f_ab = _toy_outcomes(512, seed=3)
+    f_a, f_b, f_ab = (np.round(x) for x in (f_a, f_b, f_ab))  # a 0/1-like outcome, as ours
+    res = stats.sobol_indices(
+        func={"f_A": f_a.copy(), "f_B": f_b.copy(), "f_AB": f_ab.copy()}, n=512
+    )
+    s1, st, bands = sobol_from_outcomes(f_a, f_b, f_ab, 3, 100)
+    np.testing.assert_allclose(s1[0], res.first_order, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(st[0], res.total_order, rtol=0, atol=1e-12)
+    again = sobol_from_outcomes(f_a, f_b, f_ab, 3, 100)[2]
+    for x, y in zip(bands, again, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(bands[0], sobol_from_outcomes(f_a, f_b, f_ab, 4, 100)[2][0])
+    for lo, hi, est in ((bands[0], bands[1], s1), (bands[2], bands[3], st)):
+        assert np.all(lo <= est + 0.05) and np.all(est - 0.05 <= hi)
+
+
+def test_sobol_with_one_input_and_its_probability_as_written():
+    sc = make_scenario(llm_price={"elasticity": {"dist": "uniform", "low": 0.6, "high": 1.4}})
+    assert sc.distribution_names() == ["llm_price.elasticity"]
+    metric = parse_metric(None, sc)
+    result = sobol(sc, metric, base_samples=256, seed=2)
+    (row,) = result.rows
+    assert row["S1_ci"][0] <= row["S1"] <= row["S1_ci"][1]
+    assert len(result.by_year["llm_price.elasticity"]) == len(result.years)
+    assert 0 < result.base_probability < 1
+    # the probability of matrix A's paths: a run with A's inputs, drawn again here
+    from scipy.stats import qmc
+
+    u = qmc.Sobol(2, scramble=True, seed=np.random.default_rng([2, 5])).random(256)[:, :1]
+    dist = sc.values["llm_price.elasticity"]
+    from scipy import special
+
+    values = dist.sample(special.ndtri(np.clip(u[:, 0], 1e-9, 1 - 1e-9)))
+    again = simulate(sc, paths=256, seed=2, overrides={"llm_price.elasticity": values},
+                     thresholds=metric.recorded)  # fmt: skip
+    assert result.base_probability == metric.hits(again).mean()
 
 
 def test_sobol_on_the_baseline_ranks_the_elasticity_first():

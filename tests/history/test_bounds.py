@@ -125,3 +125,17 @@ def test_the_regime_fit_agrees_with_statsmodels_markov_regression():
         both = math.hypot(e, ours.std_errors[name])
         assert abs(ours.params[name] - v) < 2 * both, (name, ours.params[name], v, both)
         assert ours.std_errors[name] == pytest.approx(e, rel=0.35), name
+
+
+def test_without_jumps_the_jump_size_is_not_identified_and_not_called_at_a_bound():
+    fit = fit_merton(_gbm_prices(2), "daily")  # this sample's optimum has no jumps
+    assert fit.params["lam"] == 0.0 and fit.at_bound("lam")
+    assert not fit.at_bound("m_j") and not fit.at_bound("d_j")
+    fragment = scenario_fragment(fit, "gbm.csv")
+    size = next(x for x in fragment.splitlines() if x.startswith("crash_size ="))
+    assert "from m_J = " in size and "not identified by the data (as likely" in size
+    assert "at the fit's bound" not in size
+    hazard = next(x for x in fragment.splitlines() if x.startswith("hazard_base"))
+    assert "at the fit's bound 0: not identified" in hazard
+    assert "nan" not in fragment and "nan" not in calibration_terminal_table("g", fit)
+    assert math.isfinite(fit.std_errors["sigma"]) and math.isfinite(fit.std_errors["mu"])

@@ -131,4 +131,9 @@ def test_calibrate_and_backtest_commands(tmp_path):
     assert table["windows"].iloc[0] == 480 - 12 + 1
     assert ((table["model"] > 0) & (table["model"] < 1)).all()
     res = runner.invoke(cli, ["backtest", str(csv), "--window", "100y"])
-    assert res.exit_code == 2 and "fewer than one window" in res.stderr
+    assert res.exit_code == 2 and "a window of 1200 needs more" in res.stderr
+    # exactly one window: the bootstrap needs more returns than the window, said in one line
+    res = runner.invoke(
+        cli, ["backtest", str(csv), "--window", "40y", "-f", "monthly"]
+    )
+    assert res.exit_code == 2 and "needs more" in res.stderr, res.output
