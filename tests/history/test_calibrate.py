@@ -133,7 +133,5 @@ def test_calibrate_and_backtest_commands(tmp_path):
     res = runner.invoke(cli, ["backtest", str(csv), "--window", "100y"])
     assert res.exit_code == 2 and "a window of 1200 needs more" in res.stderr
     # exactly one window: the bootstrap needs more returns than the window, said in one line
-    res = runner.invoke(
-        cli, ["backtest", str(csv), "--window", "40y", "-f", "monthly"]
-    )
+    res = runner.invoke(cli, ["backtest", str(csv), "--window", "40y", "-f", "monthly"])
     assert res.exit_code == 2 and "needs more" in res.stderr, res.output
