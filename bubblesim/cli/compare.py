@@ -29,7 +29,7 @@ from .precision import precision_note, precision_options, precision_summary, sch
 @simulation_options
 @precision_options
 @scheduler_option
-@output_options
+@output_options(folder="outputs/compare")
 def compare(scenarios, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run SCENARIOS side by side on common random numbers; the first is the reference.
 

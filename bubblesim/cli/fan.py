@@ -21,7 +21,7 @@ from .base import BubblesimError, cli
     "-o",
     type=click.Path(path_type=Path),
     default=None,
-    help="Figure file, .png or .svg [default: RESULT_DIR/fan_<variable>.png].",
+    help="Figure file, .png, .svg or .pdf [default: RESULT_DIR/fan_<variable>.png].",
 )
 def fan(result_dir, variable, log, out):
     """Redraw the fan chart of any state variable from a finished run, without simulating.

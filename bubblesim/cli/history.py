@@ -183,6 +183,13 @@ def backtest(
       bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
       bubblesim backtest nasdaq.csv -w 6m -t 0.2 --format csv
     """
+    if builtin is not None and prices is not None and not Path(prices).exists():
+        try:  # `--builtin NAME --threshold 0.1 0.2`: the 0.2 lands where a PRICES file would
+            value = float(str(prices))
+        except ValueError:
+            value = None
+        if value is not None and 0 < value < 1:
+            prices, more_thresholds = None, (value, *more_thresholds)
     thresholds = sorted(set(thresholds) | set(more_thresholds)) or [0.1, 0.2]
     try:
         years = parse_window(window)

@@ -52,7 +52,7 @@ def _steps(label: str, quiet: bool):
 @click.option("--base-samples", type=click.IntRange(16, 1_000_000), default=4096, show_default=True,
               help="Sobol: base samples N of Saltelli's design (N x (inputs + 2) paths; rounded up to a power of 2).")  # fmt: skip
 @simulation_options
-@output_options
+@output_options(folder="outputs/<name>-sensitivity")
 def sensitivity(scenario, method, metric, all_guesses, factor_range, base_samples, paths, seed, workers, quiet, out, force):  # fmt: skip
     """Rank the assumptions of SCENARIO by how much they move one probability.
 
@@ -112,7 +112,7 @@ def _grid(spec: str) -> tuple[str, float, float, int]:
               help="A scalar key and its grid; give it once or twice.")  # fmt: skip
 @metric_option
 @simulation_options
-@output_options
+@output_options(folder="outputs/<name>-sweep")
 def sweep_command(scenario, params, metric, paths, seed, workers, quiet, out, force):
     """The probability, with its interval, over a grid of one or two assumptions.
 
@@ -156,7 +156,7 @@ def sweep_command(scenario, params, metric, paths, seed, workers, quiet, out, fo
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @simulation_options
-@output_options
+@output_options(folder="outputs/<name>-solve")
 def solve_command(scenario, key, target, metric, bracket, fmt, paths, seed, workers, quiet, out, force):  # fmt: skip
     """The value of one assumption at which the probability reaches a target (a reverse stress test).
 

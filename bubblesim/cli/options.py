@@ -58,24 +58,28 @@ def simulation_options(f):
     return wrapper
 
 
-def output_options(f):
-    """--out and --force."""
+def output_options(f=None, *, folder: str = "outputs/<name>"):
+    """--out and --force; ``folder`` is the command's default output folder, as its help says
+    (``@output_options`` or ``@output_options(folder="outputs/<name>-sweep")``)."""
 
-    @click.option(
-        "--out",
-        "-o",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Output folder [default: outputs/<name>, or the next free outputs/<name>-N].",
-    )
-    @click.option(
-        "--force", is_flag=True, help="Replace the output folder if it already holds files."
-    )
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        return f(*args, **kwargs)
+    def decorate(f):
+        @click.option(
+            "--out",
+            "-o",
+            type=click.Path(path_type=Path),
+            default=None,
+            help=f"Output folder [default: {folder}, or the next free {folder}-N].",
+        )
+        @click.option(
+            "--force", is_flag=True, help="Replace the output folder if it already holds files."
+        )
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            return f(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(f) if f is not None else decorate
 
 
 column_option = click.option(

@@ -94,7 +94,7 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
 @simulation_options
 @precision_options
 @scheduler_option
-@output_options
+@output_options(folder="outputs/batch")
 def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
     """Run every scenario file found in folders, files or glob patterns.
 

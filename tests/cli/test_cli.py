@@ -174,3 +174,17 @@ def test_progress_appears_only_after_the_delay(capsys):
     slow(100, 100)
     err = capsys.readouterr().err
     assert "50%" in err and "100%" in err
+
+
+def test_every_out_help_names_the_folder_the_command_writes():
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    for command, folder in (("run", "outputs/<name>"), ("batch", "outputs/batch"),
+                            ("compare", "outputs/compare"),
+                            ("sensitivity", "outputs/<name>-sensitivity"),
+                            ("sweep", "outputs/<name>-sweep"), ("solve", "outputs/<name>-solve")):  # fmt: skip
+        text = " ".join(CliRunner().invoke(cli, [command, "--help"]).output.split())
+        assert f"[default: {folder}, or the next free {folder}-N]" in text, command
+    assert ".pdf" in CliRunner().invoke(cli, ["fan", "--help"]).output

@@ -80,6 +80,17 @@ def test_the_backtest_interval_is_the_block_bootstrap_of_the_yardstick():
         assert out["ci_high"] - out["ci_low"] > 0.1  # far wider than the 1,000 windows' Wilson
 
 
+def test_the_readme_backtest_synopsis_works_with_a_builtin_series():
+    # the README's form: --threshold followed by several values, after --builtin
+    args = ["backtest", "--builtin", "us-market", "--window", "1y", "--threshold", "0.1", "0.2"]
+    res = CliRunner().invoke(cli, [*args, "-n", "200", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(pd.io.common.StringIO(res.stdout))
+    assert list(table["threshold"]) == [0.1, 0.2]
+    res = CliRunner().invoke(cli, ["backtest", "--builtin", "us-market", "nofile.csv"])
+    assert res.exit_code == 2 and "one of the two" in res.stderr
+
+
 def test_parse_window():
     assert parse_window("1y") == 1 and parse_window("6m") == 0.5 and parse_window("252d") == 1
     with pytest.raises(ValueError, match="--window"):
