@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..output.fanfile import draw_fan_from_folder
+from ..output.files import add_to_manifest
 from .base import BubblesimError, cli
 
 
@@ -27,7 +28,8 @@ def fan(result_dir, variable, log, out):
     """Redraw the fan chart of any state variable from a finished run, without simulating.
 
     Reads RESULT_DIR/quantiles.csv (and summary.json and correction_by_date.csv for the caption
-    and, for ai_index and market, the correction strip). The figure file is replaced if it exists.
+    and, for ai_index and market, the correction strip). The figure file is replaced if it exists;
+    one written into RESULT_DIR joins its manifest, so `run --out RESULT_DIR --force` may replace it.
 
     \b
     Examples:
@@ -38,4 +40,5 @@ def fan(result_dir, variable, log, out):
         path = draw_fan_from_folder(result_dir, variable, log=log, out=out)
     except (FileNotFoundError, ValueError) as exc:
         raise BubblesimError(str(exc)) from None
+    add_to_manifest(result_dir, path)  # what bubblesim writes into its folder is its own
     click.echo(f"wrote {path}")

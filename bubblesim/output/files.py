@@ -34,6 +34,7 @@ __all__ = [
     "OutputExistsError",
     "OutputWriteError",
     "MANIFEST",
+    "add_to_manifest",
     "safe_name",
     "free_folder",
     "output_folder",
@@ -228,6 +229,24 @@ def output_folder(
     except OSError as exc:
         raise OutputWriteError(_describe(exc, Path(out or default))) from None
     return target
+
+
+def add_to_manifest(folder: Path, path: Path) -> bool:
+    """List ``path`` (a file bubblesim has just written inside ``folder``, e.g. a redrawn fan) in
+    the folder's manifest, so that a later ``--force`` may replace it. False, changing nothing,
+    when the folder has no readable manifest or the file is outside it."""
+    folder, path = Path(folder).resolve(), Path(path).resolve()
+    manifest = folder / MANIFEST
+    try:
+        name = path.relative_to(folder).as_posix()
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+        files = list(doc["files"])
+    except (ValueError, OSError, KeyError, TypeError):
+        return False
+    if name not in files:
+        doc["files"] = sorted(set(files) | {name})
+        atomic_write_text(manifest, json.dumps(doc, indent=2) + "\n")
+    return True
 
 
 def _write_manifest(staging: Path, command: str, scenarios: Sequence[tuple[str, str]]) -> None:

@@ -120,3 +120,16 @@ def test_fan_redraws_any_variable(in_tmp):
     res = invoke("fan", "empty", "-v", "market")
     assert res.exit_code == 2 and "quantiles.csv" in res.stderr
     assert invoke("fan", "r", "-v", "market", "-o", "m.txt").exit_code == 2
+
+
+def test_a_redrawn_fan_joins_the_manifest_so_force_may_replace_the_run(in_tmp):
+    assert invoke("run", BASE, "-n", "300", "-q", "-o", "r").exit_code == 0
+    assert invoke("fan", "r", "--variable", "ai_revenue").exit_code == 0
+    manifest = json.loads((in_tmp / "r" / "bubblesim-manifest.json").read_text())
+    assert "fan_ai_revenue.png" in manifest["files"]
+    res = invoke("run", BASE, "-n", "300", "-q", "-o", "r", "--force")
+    assert res.exit_code == 0, res.output
+    # a file bubblesim did not write still stops --force
+    (in_tmp / "r" / "notes.txt").write_text("mine")
+    res = invoke("run", BASE, "-n", "300", "-q", "-o", "r", "--force")
+    assert res.exit_code == 2 and "notes.txt" in res.stderr
