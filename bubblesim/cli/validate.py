@@ -35,7 +35,12 @@ def validate(scenarios, brief):
             continue
         width = max(len(p.name) for p in PARAMETERS)
         for a in sc.assumptions():
-            click.echo(f"      {a['name']:<{width}}  {a['text']}  [{a['unit']}]")
+            table = sc.values[a["name"]]
+            flat = ""
+            if isinstance(table, dict) and table:  # what the model reads outside the years
+                first, last = min(table), max(table)
+                flat = f"  (held at {table[first]:g} before mid-{first}, {table[last]:g} after mid-{last})"
+            click.echo(f"      {a['name']:<{width}}  {a['text']}  [{a['unit']}]{flat}")
         if sc.correlation_variables:
             click.echo(
                 f"      correlations: {', '.join(sc.correlation_variables)}: {list(map(list, sc.correlation_matrix))}"

@@ -84,6 +84,7 @@ def summary_dict(result: SimulationResult) -> dict:
             "correction_by_date": "correction_by_date.csv",
             "fan_ai_index": "fan_ai_index.png",
             "fan_market": "fan_market.png",
+            **({"crash_inputs": "crash_inputs.png"} if result.draws else {}),
         },
     }
     return out

@@ -133,6 +133,9 @@ def test_validate_bundled_scenarios():
     assert res.exit_code == 0, res.output
     assert res.stdout.count("ok ") == len(list(SCENARIOS.glob("*.toml")))
     assert "llm_price.annual_decay" in res.stdout
+    res = invoke("validate", str(SCENARIOS / "baseline.toml"))
+    line = next(x for x in res.stdout.splitlines() if "capex.plan " in x)
+    assert line.rstrip().endswith("(held at 380 before mid-2025, 1000 after mid-2030)")
 
 
 def test_every_command_has_help_with_examples():
@@ -188,3 +191,32 @@ def test_every_out_help_names_the_folder_the_command_writes():
         text = " ".join(CliRunner().invoke(cli, [command, "--help"]).output.split())
         assert f"[default: {folder}, or the next free {folder}-N]" in text, command
     assert ".pdf" in CliRunner().invoke(cli, ["fan", "--help"]).output
+
+
+def test_summary_files_and_the_readme_schema_cover_what_a_run_writes(tmp_path, monkeypatch):
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    res = CliRunner().invoke(
+        cli, ["run", str(root / "scenarios" / "baseline.toml"), "-n", "300", "-q", "-o", "r"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "r" / "summary.json").read_text())
+    written = {p.name for p in (tmp_path / "r").iterdir()} - {
+        "summary.json",
+        "bubblesim-manifest.json",
+    }
+    assert set(doc["files"].values()) == written
+    schema = (
+        (root / "README.md").read_text().split("### `summary.json` schema")[1].split("\n## ")[0]
+    )
+    for key in doc:
+        assert f"`{key}`" in schema, key
+    for name in written:
+        assert f"`{name}`" in (root / "README.md").read_text().split("## Outputs of `run`")[1], name
