@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import click
 
@@ -56,6 +57,19 @@ def precision_summary(paths: int, width: float, target: float) -> str:
     )
 
 
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):\d{1,5}")
+
+
+def _scheduler_address(ctx, param, value):
+    """'local' or an address with a port (tcp://host:8786, host:8786, tls://[::1]:8786)."""
+    if value is None or value == "local" or _ADDRESS.fullmatch(value):
+        return value
+    raise click.BadParameter(
+        f"{value!r} is not a scheduler address: expected 'local' or SCHEME://HOST:PORT, "
+        "e.g. tcp://10.0.0.5:8786"
+    )
+
+
 def scheduler_option(f):
     """--scheduler: run the blocks on a dask.distributed cluster (optional extra bubblesim[dask])."""
 
@@ -63,6 +77,7 @@ def scheduler_option(f):
         "--scheduler",
         default=None,
         metavar="ADDRESS",
+        callback=_scheduler_address,
         help="Run the blocks on a dask.distributed cluster: its scheduler address "
         "(tcp://host:8786), or 'local' for a local cluster of --workers processes. "
         "Needs bubblesim[dask]; the numbers are the same as a local run's.",

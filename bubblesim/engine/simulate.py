@@ -263,7 +263,7 @@ def _run_on_cluster(scheduler: str, jobs: list, workers: int):
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=10)
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address dask reads
         raise ClusterError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
         futures = client.map(_run_task_and_release, jobs, pure=False)

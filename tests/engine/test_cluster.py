@@ -32,3 +32,10 @@ def test_an_unreachable_scheduler_is_one_clear_error():
     sc = load_scenario(SCENARIOS / "baseline.toml")
     with pytest.raises(ClusterError, match="cannot connect"):
         simulate(sc, paths=100, keep_paths=100, scheduler="tcp://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "", "tcp://"])
+def test_an_address_dask_cannot_read_is_the_same_clear_error(address):
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    with pytest.raises(ClusterError, match="cannot connect"):
+        simulate(sc, paths=5000, scheduler=address)  # two chunks: the cluster is asked
