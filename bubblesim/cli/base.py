@@ -133,7 +133,10 @@ def load(path: str):
     from ..scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path)
+        sc = load_scenario(path)
+        for note in sc.notes:
+            click.echo(f"note: {note}", err=True)
+        return sc
     except ScenarioError:
         raise
     except OSError as exc:  # pragma: no cover - unusual file-system errors

@@ -31,6 +31,8 @@ def validate(scenarios, brief):
             click.echo(f"FAIL  {exc}", err=True)
             continue
         click.echo(f"ok    {path}  ({sc.name}, {sc.n_steps} steps, sha256 {sc.sha256[:12]})")
+        for note in sc.notes:
+            click.echo(f"note: {note}", err=True)
         if brief:
             continue
         width = max(len(p.name) for p in PARAMETERS)

@@ -86,6 +86,9 @@ class Scenario:
     resolved: dict
     sha256: str
     path: str | None = None
+    #: What loading changed on its own and a user should hear once (e.g. inherited correlations
+    #: dropped for an input the file made constant); the CLI prints them on stderr.
+    notes: tuple[str, ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -277,6 +280,10 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:
         )
     parent = _read_with_extends(parent_path, chain + (resolved_path,))
     merged = _merge(parent, data)
+    if "correlations" in parent and "correlations" not in data:
+        merged["__correlations_from__"] = parent.get("__correlations_from__", parent["__file__"])
+    else:
+        merged.pop("__correlations_from__", None)
     merged["__file__"] = str(path)
     return merged
 
@@ -593,6 +600,8 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
     """
     raw = dict(raw)
     file = raw.pop("__file__", None) or file
+    inherited_from = raw.pop("__correlations_from__", None)
+    notes: list[str] = []
     if "extends" in raw:
         raise ScenarioError(file, "extends", "extends needs a file on disk; use load_scenario")
     values: dict[str, Any] = {}
@@ -637,12 +646,32 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
     _check_revenue_below_ceiling(file, values)
     corr_vars: tuple[str, ...] = ()
     corr_matrix: tuple[tuple[float, ...], ...] = ()
-    if "correlations" in raw:
-        corr_vars, corr_matrix = _validate_correlations(file, raw["correlations"], values)
-        if isinstance(raw["correlations"], dict) and isinstance(
-            raw["correlations"].get("source"), str
-        ):
-            sources["correlations"] = raw["correlations"]["source"]
+    table = raw.get("correlations")
+    if (
+        isinstance(table, dict)
+        and inherited_from is not None
+        and isinstance(table.get("variables"), list)
+    ):  # inherited rows of inputs this file made constant are dropped, said once
+        names = table["variables"]
+        gone = [n for n in names if n in values and not isinstance(values[n], Distribution)]
+        if gone:
+            keep = [i for i, n in enumerate(names) if n not in gone]
+            matrix = table.get("matrix")
+            table = dict(table, variables=[names[i] for i in keep])
+            if isinstance(matrix, list) and all(isinstance(r, list) for r in matrix):
+                table["matrix"] = [[matrix[i][j] for j in keep] for i in keep if i < len(matrix)]
+            notes.append(
+                f"{file}: correlations: {', '.join(gone)} no longer a distribution here; its "
+                f"rows of the correlations inherited from {Path(inherited_from).name} are dropped"
+            )
+            if len(keep) < 2:
+                table = {}
+    if isinstance(table, dict) and not {k for k in table if k != "source"}:
+        table = None  # an empty [correlations]: none (a child clears its parent's)
+    if table is not None:
+        corr_vars, corr_matrix = _validate_correlations(file, table, values)
+        if isinstance(table.get("source"), str):
+            sources["correlations"] = table["source"]
     name = values["scenario.name"] or (Path(file).stem if file else "scenario")
     values["scenario.name"] = name
     resolved, digest = _resolve(values, corr_vars, corr_matrix)
@@ -663,4 +692,5 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
         resolved=resolved,
         sha256=digest,
         path=str(file) if file else None,
+        notes=tuple(notes),
     )

@@ -328,3 +328,51 @@ def test_rank_correlation_is_imposed_closely_at_a_hundred_thousand_draws(tmp_pat
     # s.e. of Spearman's rho ~ (1 - rho^2) / sqrt(n): 0.0016 at 0.7; without 2 sin(pi rho / 6)
     # the bias at 0.7 is ~0.017
     assert abs(rho - 0.7) < 0.005 and abs(rho2 + 0.4) < 0.005, (rho, rho2)
+
+
+def _child(tmp_path, name, body):
+    import shutil
+
+    shutil.copy(SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
+    (tmp_path / f"{name}.toml").write_text(f'extends = "baseline.toml"\n{body}')
+    return tmp_path / f"{name}.toml"
+
+
+def test_a_child_that_makes_a_correlated_input_constant_drops_its_rows_once(tmp_path):
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    assert "capex.plan_scale" in base.correlation_variables and not base.notes
+    sc = load_scenario(_child(tmp_path, "exact", "[capex]\nplan_scale = 1.0\n"))
+    assert sc.values["capex.plan_scale"].value == 1.0
+    assert "capex.plan_scale" not in sc.correlation_variables
+    (note,) = sc.notes
+    assert "capex.plan_scale" in note and "dropped" in note and "baseline.toml" in note
+    # a grandchild inherits the same correction, said again for its own file
+    (tmp_path / "grand.toml").write_text('extends = "exact.toml"\n')
+    grand = load_scenario(tmp_path / "grand.toml")
+    assert grand.correlation_variables == sc.correlation_variables and len(grand.notes) == 1
+
+
+def test_an_empty_correlations_table_clears_the_parents(tmp_path):
+    sc = load_scenario(_child(tmp_path, "clear", "[correlations]\n"))
+    assert sc.correlation_variables == () and sc.correlation_matrix == () and not sc.notes
+
+
+def test_a_files_own_correlations_on_a_constant_are_still_refused(tmp_path):
+    body = (
+        "[capex]\nplan_scale = 1.0\n[correlations]\n"
+        'variables = ["capex.plan_scale", "gpu_demand.long_run_growth"]\n'
+        "matrix = [[1.0, 0.5], [0.5, 1.0]]\n"
+    )
+    with pytest.raises(ScenarioError, match="not given as a distribution"):
+        load_scenario(_child(tmp_path, "own", body))
+
+
+def test_the_cli_says_the_dropped_correlation_once_on_stderr(tmp_path):
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    path = _child(tmp_path, "exact", "[capex]\nplan_scale = 1.0\n")
+    res = CliRunner().invoke(cli, ["validate", "--brief", str(path)])
+    assert res.exit_code == 0 and res.stderr.count("note: ") == 1, res.output
+    assert "capex.plan_scale" in res.stderr
