@@ -261,31 +261,43 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:
     if parent_ref is None:
         data["__file__"] = str(path)
         return data
-    if not isinstance(parent_ref, str) or not parent_ref.strip():
+    refs = parent_ref if isinstance(parent_ref, list) else [parent_ref]
+    if not refs or not all(isinstance(r, str) and r.strip() for r in refs):
         raise ScenarioError(
-            path, "extends", "expected the path of another scenario file as a string"
+            path,
+            "extends",
+            "expected the path of another scenario file, or a list of them, as strings",
         )
-    parent_path = (
-        (path.parent / parent_ref).resolve()
-        if not Path(parent_ref).is_absolute()
-        else Path(parent_ref)
-    )
-    if not parent_path.exists():
-        raise ScenarioError(
-            path, "extends", f"file {parent_ref!r} not found (looked for {parent_path})"
-        )
-    if parent_path.is_dir():
-        raise ScenarioError(
-            path, "extends", f"{parent_ref!r} is a folder; expected a scenario file"
-        )
-    parent = _read_with_extends(parent_path, chain + (resolved_path,))
+    parent = None
+    for ref in refs:  # later files win, as the file itself wins over all of them
+        parent_path = (path.parent / ref).resolve() if not Path(ref).is_absolute() else Path(ref)
+        if not parent_path.exists():
+            raise ScenarioError(
+                path, "extends", f"file {ref!r} not found (looked for {parent_path})"
+            )
+        if parent_path.is_dir():
+            raise ScenarioError(path, "extends", f"{ref!r} is a folder; expected a scenario file")
+        one = _read_with_extends(parent_path, chain + (resolved_path,))
+        if parent is None:
+            parent = one
+        else:
+            merged = _merge(parent, one)
+            _mark_correlations(merged, parent, one)
+            parent = merged
     merged = _merge(parent, data)
-    if "correlations" in parent and "correlations" not in data:
-        merged["__correlations_from__"] = parent.get("__correlations_from__", parent["__file__"])
-    else:
-        merged.pop("__correlations_from__", None)
+    _mark_correlations(merged, parent, data)
     merged["__file__"] = str(path)
     return merged
+
+
+def _mark_correlations(merged: dict, parent: dict, child: dict) -> None:
+    """Record which file the merged ``[correlations]`` come from when ``child`` inherits them."""
+    if "correlations" in parent and "correlations" not in child:
+        merged["__correlations_from__"] = parent.get("__correlations_from__", parent["__file__"])
+    elif "correlations" in child:
+        merged.pop("__correlations_from__", None)
+        if "__correlations_from__" in child:
+            merged["__correlations_from__"] = child["__correlations_from__"]
 
 
 def _merge(parent: dict, child: dict) -> dict:

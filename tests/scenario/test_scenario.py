@@ -376,3 +376,32 @@ def test_the_cli_says_the_dropped_correlation_once_on_stderr(tmp_path):
     res = CliRunner().invoke(cli, ["validate", "--brief", str(path)])
     assert res.exit_code == 0 and res.stderr.count("note: ") == 1, res.output
     assert "capex.plan_scale" in res.stderr
+
+
+def test_extends_takes_a_list_and_later_files_win(tmp_path):
+    import shutil
+
+    shutil.copy(SCENARIOS / "baseline.toml", tmp_path / "baseline.toml")
+    (tmp_path / "fit.toml").write_text("[market]\nai_volatility = 0.31\nhazard_base = 0.07\n")
+    (tmp_path / "late.toml").write_text("[market]\nhazard_base = 0.09\n")
+    (tmp_path / "both.toml").write_text(
+        'extends = ["baseline.toml", "fit.toml", "late.toml"]\n[market]\ncontagion = 0.3\n'
+    )
+    sc = load_scenario(tmp_path / "both.toml")
+    base = load_scenario(tmp_path / "baseline.toml")
+    assert sc.values["market.ai_volatility"].value == 0.31  # from the fragment
+    assert sc.values["market.hazard_base"].value == 0.09  # the later file wins
+    assert sc.values["market.contagion"].value == 0.3  # the file itself wins over all
+    assert sc.values["capex.plan"] == base.values["capex.plan"]  # the rest from the baseline
+    assert sc.correlation_variables == base.correlation_variables
+    (tmp_path / "missing.toml").write_text('extends = ["baseline.toml", "nope.toml"]\n')
+    with pytest.raises(ScenarioError, match="nope.toml.*not found"):
+        load_scenario(tmp_path / "missing.toml")
+    (tmp_path / "a.toml").write_text('extends = ["baseline.toml", "b.toml"]\n')
+    (tmp_path / "b.toml").write_text('extends = ["a.toml"]\n')
+    with pytest.raises(ScenarioError, match="cycle of extends"):
+        load_scenario(tmp_path / "a.toml")
+    for bad in ("[]", "[1]", '["baseline.toml", ""]'):
+        (tmp_path / "bad.toml").write_text(f"extends = {bad}\n")
+        with pytest.raises(ScenarioError, match="extends: expected the path"):
+            load_scenario(tmp_path / "bad.toml")
