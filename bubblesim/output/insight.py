@@ -55,7 +55,8 @@ def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
     err = np.abs(
         np.array([[r["effect"] - r["ci_low"], r["ci_high"] - r["effect"]] for r in rows]).T
     )
-    ax.barh(y, 100 * effect, xerr=100 * err, color=["#b00020" if e > 0 else "#1b5e20" for e in effect],
+    scale = 100 if result.method == "tornado" else 1  # points of probability; an index in [0, 1]
+    ax.barh(y, scale * effect, xerr=scale * err, color=["#b00020" if e > 0 else "#1b5e20" for e in effect],
             alpha=0.8, capsize=3)  # fmt: skip
     ax.set_yticks(y, [f"{_short(r['parameter'])}" for r in rows], fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
@@ -64,7 +65,7 @@ def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
         stem = "tornado"
     else:
         ax.set_xlabel(
-            "total Sobol index ST, in points of the per-path outcome's variance (95% bootstrap)"
+            "total Sobol index ST: share of the per-path outcome's variance, 0-1 (95% bootstrap)"
         )
         stem = "sobol"
     ax.set_title(f"What moves P({result.metric.label}): {scenario.name}", fontsize=10)
@@ -74,11 +75,12 @@ def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
     written += save_figure(fig, folder / stem)
     fig, ax = plt.subplots(figsize=(8.5, 4.5))
     for r in result.rows[:6]:
-        ax.plot(result.years, [100 * v for v in result.by_year[r["parameter"]]], marker="o",
+        ax.plot(result.years, [scale * v for v in result.by_year[r["parameter"]]], marker="o",
                 label=_short(r["parameter"]))  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xlabel("years from the start")
-    ax.set_ylabel("effect on P(by that year), points" if result.method == "tornado" else "ST x 100")
+    ax.set_ylabel("effect on P(by that year), points" if result.method == "tornado"
+                  else "total Sobol index ST, 0-1")  # fmt: skip
     ax.set_title(f"By year: P({result.metric.label}) by the end of each year", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
@@ -177,7 +179,13 @@ def sensitivity_terminal_table(result) -> str:
                 f"{100 * r['p_high']:>8.1f}%  {100 * r['effect']:+6.1f} [{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]"
             )
     else:
-        lines.append(f"  {'parameter':<36}{'S1':>8}  {'95%':<17}{'ST':>8}  95%")
+        n_a = result.paths // (len(result.rows) + 2)
+        lines.insert(1, f"  (as written = matrix A of the design: its {n_a:,} paths with every input at an independent "
+                        "quantile, [correlations] not imposed; `run` draws them with the correlations, so its "
+                        "figure differs by that and by Monte Carlo error)")  # fmt: skip
+        lines.append(
+            f"  {'parameter':<36}{'S1':>8}  {'95%':<17}{'ST':>8}  95%  (indices: shares, 0-1)"
+        )
         for r in result.rows:
             lines.append(
                 f"  {r['parameter']:<36}{r['S1']:>8.3f}  [{r['S1_ci'][0]:.3f}, {r['S1_ci'][1]:.3f}]"

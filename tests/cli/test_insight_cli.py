@@ -28,6 +28,11 @@ def test_sensitivity_tornado_and_sobol_write_their_files(in_tmp):
     assert doc["method"] == "sobol" and doc["metric"] == "ai.drawdown.0.5"
     assert {"S1", "S1_ci", "ST", "ST_ci"} <= set(doc["rows"][0])
     assert (in_tmp / "s" / "sobol.png").exists()
+    # one unit everywhere (indices as shares, 0-1), and what "as written" is
+    assert "as written = matrix A of the design: its 256 paths" in res.stdout
+    assert "(indices: shares, 0-1)" in res.stdout
+    svg = (in_tmp / "s" / "sobol.svg").read_text()
+    assert "0-1" in svg and "points" not in svg
 
 
 def test_sweep_writes_one_column_per_key_and_a_heatmap_for_two(in_tmp):
