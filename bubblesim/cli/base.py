@@ -170,9 +170,9 @@ def cli():
       bubblesim compare scenarios/baseline.toml scenarios/deepseek_shock.toml
       bubblesim batch scenarios/
       bubblesim fan outputs/baseline --variable ai_revenue
-      bubblesim drawdowns nasdaq.csv --threshold 0.2
-      bubblesim calibrate nasdaq.csv --out scenarios/nasdaq_fit.toml
-      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
+      bubblesim drawdowns --builtin nasdaq --threshold 0.2
+      bubblesim calibrate --builtin nasdaq --out scenarios/nasdaq_fit.toml
+      bubblesim backtest --builtin us-market --window 1y --threshold 0.1 0.2
       bubblesim validate scenarios/*.toml
     """
 

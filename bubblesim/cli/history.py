@@ -46,7 +46,8 @@ def _series(prices, builtin, column):
 
 
 @cli.command()
-@click.argument("prices", type=click.Path(path_type=Path))
+@click.argument("prices", type=click.Path(path_type=Path), required=False)
+@builtin_option
 @click.option(
     "--threshold",
     "-t",
@@ -57,7 +58,7 @@ def _series(prices, builtin, column):
 )
 @column_option
 @format_option
-def drawdowns(prices, threshold, column, fmt):
+def drawdowns(prices, builtin, threshold, column, fmt):
     """List every fall from a running peak in PRICES.csv that reached the threshold.
 
     PRICES.csv holds dates and closing prices, e.g. a Yahoo Finance export
@@ -68,18 +69,18 @@ def drawdowns(prices, threshold, column, fmt):
 
     \b
     Examples:
-      bubblesim drawdowns nasdaq.csv
-      bubblesim drawdowns sp500.csv --threshold 0.1 --format csv > sp500_corrections.csv
+      bubblesim drawdowns --builtin nasdaq
+      bubblesim drawdowns --builtin us-market --threshold 0.1 --format csv > us_corrections.csv
       bubblesim drawdowns fred_sp500.csv --column SP500 --format json
     """
-    series = read_prices(prices, column=column)
+    series, name = _series(prices, builtin, column)
     table = find_drawdowns(series, threshold)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", indent=2))
     else:
-        click.echo(drawdowns_terminal_table(str(prices), series, table, threshold))
+        click.echo(drawdowns_terminal_table(name, series, table, threshold))
 
 
 @cli.command()
@@ -115,7 +116,7 @@ def calibrate(prices, builtin, frequency, column, out, force):
     \b
     Examples:
       bubblesim calibrate --builtin us-market
-      bubblesim calibrate nasdaq.csv --frequency daily --out scenarios/nasdaq_fit.toml
+      bubblesim calibrate --builtin nasdaq --out scenarios/nasdaq_fit.toml
       bubblesim calibrate sp500_monthly.csv
     """
     if out is not None and out.exists() and not force:
@@ -180,8 +181,8 @@ def backtest(
     \b
     Examples:
       bubblesim backtest --builtin us-market --window 5y -t 0.1 -t 0.2 -t 0.3
-      bubblesim backtest sp500.csv --window 1y --threshold 0.1 0.2
-      bubblesim backtest nasdaq.csv -w 6m -t 0.2 --format csv
+      bubblesim backtest --builtin us-market --window 1y --threshold 0.1 0.2
+      bubblesim backtest --builtin nasdaq -w 6m -t 0.2 --format csv
     """
     if builtin is not None and prices is not None and not Path(prices).exists():
         try:  # `--builtin NAME --threshold 0.1 0.2`: the 0.2 lands where a PRICES file would

@@ -45,6 +45,7 @@ BOOTSTRAP_SEED = 19260701
 #: Names accepted by ``--builtin``: name -> description.
 BUILTIN_SERIES = {
     "us-market": "US stock market, monthly total return 1926-07 to 2018-11 (French data library)",
+    "nasdaq": "NASDAQ Composite, month-end closes 1999-01 to 2018-12 (Yahoo Finance ^IXIC)",
 }
 
 
@@ -67,9 +68,18 @@ def _us_market_closes() -> tuple[pd.DatetimeIndex, np.ndarray]:
 
 def builtin_prices(name: str) -> pd.Series:
     """A bundled series as closes indexed by date (the cumulative total-return index, start 1)."""
-    if name != "us-market":
+    if name not in BUILTIN_SERIES:
         raise ValueError(
             f"unknown built-in series {name!r}; expected one of {', '.join(BUILTIN_SERIES)}"
+        )
+    if name == "nasdaq":
+        path = resources.files("bubblesim.history").joinpath("data", "nasdaq_monthly.csv")
+        with path.open() as f:
+            frame = pd.read_csv(f, parse_dates=["date"])
+        return pd.Series(
+            frame["close"].to_numpy(dtype=float),
+            index=pd.DatetimeIndex(frame["date"], name="date"),
+            name="close",
         )
     dates, closes = _us_market_closes()
     return pd.Series(closes.copy(), index=dates, name="close")

@@ -91,6 +91,20 @@ def test_the_readme_backtest_synopsis_works_with_a_builtin_series():
     assert res.exit_code == 2 and "one of the two" in res.stderr
 
 
+def test_the_readme_history_examples_run_on_the_bundled_series():
+    runner = CliRunner()
+    res = runner.invoke(
+        cli, ["drawdowns", "--builtin", "nasdaq", "--threshold", "0.2", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    (dd,) = pd.read_json(pd.io.common.StringIO(res.stdout)).to_dict(orient="records")
+    assert dd["peak"] == 4696.69 and dd["trough"] == 1172.06  # 2000-02 to 2002-09, -75.0%
+    res = runner.invoke(cli, ["drawdowns", "--builtin", "us-market", "-t", "0.5"])
+    assert res.exit_code == 0 and "built-in us-market" in res.stdout
+    res = runner.invoke(cli, ["drawdowns"])
+    assert res.exit_code == 2 and "one of the two" in res.stderr
+
+
 def test_parse_window():
     assert parse_window("1y") == 1 and parse_window("6m") == 0.5 and parse_window("252d") == 1
     with pytest.raises(ValueError, match="--window"):
