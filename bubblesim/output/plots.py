@@ -21,10 +21,16 @@ __all__ = [
     "fan_figure",
     "save_fan_figure",
     "LOG_SCALE_VARIABLES",
+    "SIGNED_VARIABLES",
 ]
 
 #: Variables that grow exponentially: drawn on a log axis by default.
 LOG_SCALE_VARIABLES = frozenset({"ai_revenue", "compute_demand", "llm_price"})
+
+#: Variables whose sign changes what they are, and whose tails reach far past the typical path:
+#: drawn on a symmetric-log axis (linear within +/- the value, logarithmic beyond) with a zero
+#: line that says what the far side is.
+SIGNED_VARIABLES = {"lab_burn": (50.0, "0 = break-even; below 0 the labs make a profit")}
 
 _LABELS = {"ai_index": "AI index", "market": "Broad market"}
 
@@ -126,6 +132,7 @@ def fan_figure(
     cumulative: dict[float, pd.DataFrame] | None = None,
     outline: pd.DataFrame | None = None,
     outline_label: str = "no bubble",
+    variable: str | None = None,
 ):
     """A fan chart with, when ``cumulative`` is given, the correction-probability strip below it.
 
@@ -147,7 +154,21 @@ def fan_figure(
         ax.plot(x, outline[0.05], color="0.15", lw=0.9, ls=":", label=f"{outline_label}: 5-95%")
         ax.plot(x, outline[0.95], color="0.15", lw=0.9, ls=":")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
+    signed = SIGNED_VARIABLES.get(variable) if not log else None
+    if signed is not None:
+        linear, note = signed
+        ax.set_yscale("symlog", linthresh=linear)
+        ticks = [s * m * 10**e for s in (-1, 1) for e in range(1, 5) for m in (1, 3)] + [0.0]
+        ax.yaxis.set_major_locator(plt.matplotlib.ticker.FixedLocator(sorted(ticks)))
+        ax.yaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_minor_locator(plt.matplotlib.ticker.NullLocator())
+        ax.axhline(0.0, color="0.25", lw=0.9)
+        ax.annotate(note, xy=(1.0, 0.0), xycoords=("axes fraction", "data"), xytext=(-4, -11),
+                    textcoords="offset points", ha="right", fontsize=7.5, color="0.25")  # fmt: skip
+        ax.set_ylabel(f"{ylabel}\n(linear within +/-{linear:g}, log beyond)")
+    # the start point sits at the upper left of a falling fan: the legend goes below it then
+    ax.legend(loc="lower left" if signed is not None else "upper left", fontsize=8,
+              frameon=False, ncol=3)  # fmt: skip
     if strip is not None:
         plot_correction_strip(cumulative, ax=strip)
         strip.set_xlabel("date")
@@ -188,6 +209,7 @@ def save_fan_figure(
             else None
         ),
         outline_label="no bubble (AI channels off)",
+        variable=variable,
     )
     path = Path(path)
     fig.savefig(path, dpi=110)
