@@ -42,7 +42,7 @@ __all__ = [
 
 #: State variables recorded at every grid point: name -> (unit, description).
 STATE_VARIABLES: dict[str, tuple[str, str]] = {
-    "ai_index": ("index, start = 100", "AI index (Magnificent 7 and AI leaders)"),
+    "ai_index": ("index, start = 100", "AI index (the boom's leading stocks)"),
     "market": ("index, start = 100", "Broad market (S&P 500-like)"),
     "ai_revenue": ("US$ bn/year", "AI revenue run-rate R"),
     "required_revenue": ("US$ bn/year", "Required revenue R*"),

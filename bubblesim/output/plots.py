@@ -6,6 +6,7 @@ importing bubblesim stays light and works without a display.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -147,7 +148,7 @@ def fan_figure(
     else:
         fig, ax = plt.subplots(figsize=(9, 5))
         strip = None
-    plot_fan(quantiles, ax=ax, log=log, ylabel=ylabel)
+    plot_fan(quantiles, ax=ax, log=log, ylabel=textwrap.fill(ylabel, 34))  # within its panel
     if outline is not None:
         x = pd.to_datetime(outline.index)
         ax.plot(x, outline[0.5], color="0.15", lw=1.2, ls="--", label=f"{outline_label}: median")
@@ -205,7 +206,7 @@ def save_fan_figure(
         cumulative=cumulative,
         outline=(
             result.no_bubble.quantiles(variable)
-            if variable == "market" and getattr(result, "no_bubble", None) is not None
+            if variable in ("market", "ai_index") and getattr(result, "no_bubble", None) is not None
             else None
         ),
         outline_label="no bubble (AI channels off)",
