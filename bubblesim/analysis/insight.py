@@ -322,10 +322,8 @@ def sobol_from_outcomes(f_a, f_b, f_ab, seed: int, resamples: int = 0):
         draws_s1.append(r1)
         draws_st.append(rt)
     d1, dt = np.concatenate(draws_s1, axis=-1), np.concatenate(draws_st, axis=-1)
-    bands = tuple(
-        np.quantile(x, q, axis=-1).T for x in (d1, dt) for q in (0.025, 0.975)
-    )  # s1 low, s1 high, st low, st high
-    return s1, st, (bands[0], bands[1], bands[2], bands[3])
+    # S1 low, S1 high, ST low, ST high
+    return s1, st, tuple(np.quantile(x, q, axis=-1).T for x in (d1, dt) for q in (0.025, 0.975))
 
 
 def sobol(

@@ -146,7 +146,7 @@ class SimulationResult(SimulatedPaths):
 
     def horizon_months(self) -> int:
         """The horizon in whole months (the window the history's base rate is read over)."""
-        return max(1, int(round(self.scenario.n_steps * self.scenario.dt * 12)))
+        return self.scenario.horizon_months
 
     def yardstick(self, kind: str, threshold: float) -> dict:
         """The market yardstick of one metric: base rate, no-bubble odds, what AI adds (or {})."""

@@ -428,13 +428,16 @@ class RunRequest:
         n_chunks = len(self.chunks)
         if workers == 1:
             return [self.job(c, c + 1) for c in range(1, n_chunks)]
-        if n_chunks - 1 < 2 * workers:  # a small run: a task per block, binned as in its chunk
+        if n_chunks - 1 < 2 * workers:  # a small run: chunks cut into about 2 tasks per worker
+            parts = -(-2 * workers // (n_chunks - 1))  # each part binned as in its chunk
             tasks, p0 = [], int(self.starts[1])
             for chunk in self.chunks[1:]:
                 rows = sum(size for _, size in chunk) if len(chunk) > 1 else None
-                for block in chunk:
-                    tasks.append(self._task([[block]], [rows], p0))
-                    p0 += block[1]
+                cuts = np.linspace(0, len(chunk), min(parts, len(chunk)) + 1).round().astype(int)
+                for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+                    part = chunk[a:b]
+                    tasks.append(self._task([part], [rows], p0))
+                    p0 += sum(size for _, size in part)
             return tasks
         n_tasks = min(n_chunks - 1, max(4 * workers, -(-(n_chunks - 1) // 8)))
         if n_tasks < 1:

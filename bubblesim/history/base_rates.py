@@ -217,7 +217,7 @@ def market_base_rate_interval(kind: str, threshold: float, months: int) -> tuple
 def prepare_yardstick(scenario) -> None:
     """Compute (and cache) what :func:`attach_yardstick` will read for ``scenario``'s horizon:
     the history's closes and its block-bootstrap replicates, e.g. while workers simulate."""
-    months = max(1, int(round(scenario.n_steps * scenario.dt * 12)))  # as SimulationResult's
+    months = scenario.horizon_months
     market_base_rate("drawdown", 0.1, months)
     _bootstrap_extremes(months)
 

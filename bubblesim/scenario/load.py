@@ -100,6 +100,11 @@ class Scenario:
         """Step length in years."""
         return 1.0 / self.steps_per_year
 
+    @property
+    def horizon_months(self) -> int:
+        """The horizon in whole months (the window the history's base rates are read over)."""
+        return max(1, int(round(self.n_steps * self.dt * 12)))
+
     def dates(self) -> np.ndarray:
         """Dates of the ``n_steps + 1`` grid points as ``datetime64[D]``."""
         start = np.datetime64(self.start + "-01", "D")
