@@ -428,6 +428,8 @@ class RunRequest:
         n_chunks = len(self.chunks)
         if workers == 1:
             return [self.job(c, c + 1) for c in range(1, n_chunks)]
+        if n_chunks == 1:
+            return []
         if n_chunks - 1 < 2 * workers:  # a small run: chunks cut into about 2 tasks per worker
             parts = -(-2 * workers // (n_chunks - 1))  # each part binned as in its chunk
             tasks, p0 = [], int(self.starts[1])
