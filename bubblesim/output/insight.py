@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._version import __version__
 from .files import atomic_write_text
+from ..scenario.schema import PARAMETERS
 from .plots import _pyplot, save_figure
 
 __all__ = [
@@ -22,8 +23,19 @@ __all__ = [
 ]
 
 
-def _short(name: str) -> str:
-    return name.split(".", 1)[1] if "." in name else name
+RAISES, LOWERS = "#b00020", "#1b5e20"  # a tornado bar's colour: what its high value does to P
+
+
+def _value(v) -> str:
+    return f"{v:,.4g}" if isinstance(v, int | float) else str(v)
+
+
+def _bar_label(row: dict) -> str:
+    """A bar's label: the parameter's ``section.key`` and, for a tornado, the two values it was
+    run at (low -> high)."""
+    if "low" in row and "high" in row:
+        return f"{row['parameter']}  ({_value(row['low'])} -> {_value(row['high'])})"
+    return row["parameter"]
 
 
 def _stamp(scenario, extra: dict) -> dict:
@@ -56,12 +68,18 @@ def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
         np.array([[r["effect"] - r["ci_low"], r["ci_high"] - r["effect"]] for r in rows]).T
     )
     scale = 100 if result.method == "tornado" else 1  # points of probability; an index in [0, 1]
-    ax.barh(y, scale * effect, xerr=scale * err, color=["#b00020" if e > 0 else "#1b5e20" for e in effect],
+    ax.barh(y, scale * effect, xerr=scale * err, color=[RAISES if e > 0 else LOWERS for e in effect],
             alpha=0.8, capsize=3)  # fmt: skip
-    ax.set_yticks(y, [f"{_short(r['parameter'])}" for r in rows], fontsize=8)
+    ax.set_yticks(y, [_bar_label(r) for r in rows], fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
     if result.method == "tornado":
         ax.set_xlabel(f"P({result.metric.label}): high minus low setting, points (paired 95%)")
+        from matplotlib.patches import Patch
+
+        fig.legend(handles=[Patch(color=RAISES, alpha=0.8, label="the high value raises P"),
+                            Patch(color=LOWERS, alpha=0.8, label="the high value lowers P")],
+                   fontsize=7.5, frameon=False, loc="lower right", ncol=2,
+                   borderaxespad=0.1)  # fmt: skip
         stem = "tornado"
     else:
         ax.set_xlabel(
@@ -69,21 +87,24 @@ def write_sensitivity(result, scenario, folder: Path) -> list[Path]:
         )
         stem = "sobol"
     ax.set_title(f"What moves P({result.metric.label}): {scenario.name}", fontsize=10)
-    fig.text(0.01, 0.005, f"{result.paths:,} paths · seed {result.seed} · bubblesim {__version__} · "
-             f"scenario as written: {result.base_probability:.1%}", fontsize=7, color="0.3")  # fmt: skip
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    footer = (f"{result.paths:,} paths · seed {result.seed} · bubblesim {__version__} · "
+              f"scenario as written: {result.base_probability:.1%}")  # fmt: skip
+    fig.text(0.01, 0.01, footer, fontsize=7, color="0.3")
+    fig.tight_layout(rect=(0, 0.07 if len(rows) < 6 else 0.04, 1, 1))
     written += save_figure(fig, folder / stem)
     fig, ax = plt.subplots(figsize=(8.5, 4.5))
     for r in result.rows[:6]:
         ax.plot(result.years, [scale * v for v in result.by_year[r["parameter"]]], marker="o",
-                label=_short(r["parameter"]))  # fmt: skip
+                label=_bar_label(r))  # fmt: skip
     ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(list(result.years))  # the years measured at (no 1.5 between)
     ax.set_xlabel("years from the start")
     ax.set_ylabel("effect on P(by that year), points" if result.method == "tornado"
                   else "total Sobol index ST, 0-1")  # fmt: skip
     ax.set_title(f"By year: P({result.metric.label}) by the end of each year", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
+    fig.text(0.01, 0.005, footer, fontsize=7, color="0.3")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     written += save_figure(fig, folder / "by_year")
     return written
 
@@ -145,21 +166,31 @@ def crash_inputs_figure(result, metric, stem: Path, formats=("png", "svg")) -> l
     cols = min(3, len(names))
     rows = int(np.ceil(len(names) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
-    for ax, name in zip(axes.ravel(), names, strict=False):
+    units = {p.name: p.unit for p in PARAMETERS}
+    for i, (ax, name) in enumerate(zip(axes.ravel(), names, strict=False)):
         draws = result.draws[name]
         bins = np.histogram_bin_edges(draws, bins=30)
-        ax.hist(draws[~hits], bins=bins, density=True, alpha=0.5, color="#1b5e20", label="without")
-        ax.hist(draws[hits], bins=bins, density=True, alpha=0.5, color="#b00020", label="with")
-        ax.set_title(_short(name), fontsize=9)
+        # "without" filled, "with" an outline on top: no blended third colour where they overlap
+        ax.hist(draws[~hits], bins=bins, density=True, color=LOWERS, alpha=0.35, lw=0,
+                label=f"paths without ({(~hits).sum():,})")  # fmt: skip
+        ax.hist(draws[hits], bins=bins, density=True, histtype="step", color=RAISES, lw=1.6,
+                label=f"paths with ({hits.sum():,})")  # fmt: skip
+        ax.set_title(name, fontsize=9)
+        unit = units.get(name, "")
+        ax.set_xlabel("no unit" if unit in ("", "-") else unit, fontsize=7.5)
+        if i % cols == 0:
+            ax.set_ylabel("density\n(share of paths per unit)", fontsize=7.5)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, frameon=False, title=metric.label, title_fontsize=7)
+    fig.text(0.01, 0.005, f"{result.paths:,} paths · seed {result.seed} · bubblesim {__version__}",
+             fontsize=7, color="0.3")  # fmt: skip
     fig.suptitle(
         f"What the paths with and without a {metric.label} share: {result.scenario.name}",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return save_figure(fig, Path(stem), formats)
 
 

@@ -231,22 +231,29 @@ def plot_fan_overlay(
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
+    # Only the 25-75% band is filled; the 5-95% band is drawn as its two edges. Filled 5-95%
+    # bands of several scenarios blend into one colour where they overlap.
     for i, (name, q) in enumerate(quantiles.items()):
         color = f"C{i % 10}"
-        ax.fill_between(q.index, q[0.05], q[0.95], color=color, alpha=0.10, linewidth=0)
-        ax.fill_between(q.index, q[0.25], q[0.75], color=color, alpha=0.25, linewidth=0)
+        ax.fill_between(q.index, q[0.25], q[0.75], color=color, alpha=0.22, linewidth=0)
+        for edge in (0.05, 0.95):
+            ax.plot(q.index, q[edge], color=color, linewidth=0.9, linestyle="--")
         ax.plot(q.index, q[0.5], color=color, linewidth=2, label=name)
     if log:
         ax.set_yscale("log")
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
-    ax.legend(
-        loc="upper left",
-        fontsize=8,
-        frameon=False,
-        title="median, 25-75% and 5-95%",
-        title_fontsize=8,
-    )
+    scenarios = ax.legend(loc="upper left", fontsize=8, frameon=False, title="scenario",
+                          title_fontsize=8)  # fmt: skip
+    ax.add_artist(scenarios)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    key = [Line2D([], [], color="0.3", lw=2, label="median"),
+           Patch(color="0.3", alpha=0.22, lw=0, label="25-75%"),
+           Line2D([], [], color="0.3", lw=0.9, ls="--", label="5% and 95%")]  # fmt: skip
+    ax.legend(handles=key, loc="upper center", fontsize=8, frameon=False, title="each scenario's",
+              title_fontsize=8)  # fmt: skip
     return ax
 
 
@@ -290,15 +297,20 @@ def plot_odds(table: pd.DataFrame, *, ax=None, title: str = ""):
         err = np.clip(
             [sub["probability"] - sub["ci_low"], sub["ci_high"] - sub["probability"]], 0.0, None
         )
-        ax.errorbar(
+        # hollow markers under their whiskers: a short interval stays visible
+        dots, caps, bars = ax.errorbar(
             sub["probability"],
             y,
             xerr=err,
             fmt=markers[j % 5],
             color=f"C{j + 1}",
+            markerfacecolor="white",
+            markersize=5,
             capsize=3,
             label=f"drawdown >= {t:.0%}",
         )
+        for whisker in (*caps, *bars):
+            whisker.set_zorder(dots.get_zorder() + 1)
         for x, yy in zip(sub["probability"], y, strict=True):
             ax.annotate(
                 f"{x:.0%}",

@@ -20,9 +20,11 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 color:#222;padding:0 1rem;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .meta{color:#555;font-size:.9rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0;max-width:100%}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
-th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
+th{background:#f4f4f4}th,td{overflow-wrap:break-word}td.num{text-align:right;white-space:nowrap}
+td.num .src{white-space:normal}code{overflow-wrap:anywhere}
+table.many{font-size:.78rem}table.many td{overflow-wrap:anywhere}
 td.diff{background:#fff3bf}.src{color:#777;font-size:.75rem;display:block;margin-top:.15rem}
 .pos{color:#b00020}.neg{color:#1b5e20}figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{color:#555;font-size:.8rem}
@@ -51,49 +53,61 @@ def _yardstick_cell(r) -> str:
     )
 
 
+def _event_label(name: str, thr: float) -> str:
+    return ("drawdown from peak" if name == "drawdown" else "fall below start") + f" &ge; {thr:.0%}"
+
+
 def _odds_table(table: pd.DataFrame, names: list[str], with_difference: bool) -> str:
-    head = "<tr><th>index</th><th>event</th>" + "".join(f"<th>{escape(n)}</th>" for n in names)
-    if with_difference:
-        head += "".join(
-            f"<th>{escape(n)} &minus; {escape(names[0])}<br>(paired 95%)</th>" for n in names[1:]
-        )
-    head += "</tr>"
-    rows = []
-    keys = table[["name", "index", "threshold"]].drop_duplicates().itertuples(index=False)
-    for name, index, thr in keys:
-        sub = table[
-            (table["name"] == name) & (table["index"] == index) & (table["threshold"] == thr)
+    """The odds per event and scenario and, with ``with_difference``, a second table of the
+    paired differences against the first scenario: two narrower tables fit a page where one
+    with every column did not (a number's interval goes on the line below it)."""
+    keys = list(table[["name", "index", "threshold"]].drop_duplicates().itertuples(index=False))
+    subs = {
+        key: table[
+            (table["name"] == key[0]) & (table["index"] == key[1]) & (table["threshold"] == key[2])
         ].set_index("scenario")
-        event = (
-            "drawdown from peak" if name == "drawdown" else "fall below start"
-        ) + f" &ge; {thr:.0%}"
-        cells = []
-        for n in names:
-            if n not in sub.index:
-                cells.append("<td class='num'>&ndash;</td>")
-                continue
-            r = sub.loc[n]
-            cells.append(
-                f"<td class='num'><b>{_pct(r['probability'])}</b> [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
-                f"{_yardstick_cell(r)}</td>"
-            )
-        if with_difference:
-            for n in names[1:]:
-                r = sub.loc[n]
-                cls = (
-                    "pos"
-                    if r["difference_ci_low"] > 0
-                    else "neg"
-                    if r["difference_ci_high"] < 0
-                    else ""
-                )
-                cells.append(
-                    f"<td class='num {cls}'>{100 * r['difference']:+.1f} pts "
-                    f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]</td>"
-                )
-        label = "AI index" if index == "ai" else "market"
-        rows.append(f"<tr><td>{label}</td><td>{event}</td>{''.join(cells)}</tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+        for key in keys
+    }
+
+    def rows(columns, cell) -> str:
+        out = []
+        for key in keys:
+            label = "AI index" if key[1] == "ai" else "market"
+            cells = "".join(cell(subs[key], n) for n in columns)
+            out.append(f"<tr><td>{label}</td><td>{_event_label(key[0], key[2])}</td>{cells}</tr>")
+        return "".join(out)
+
+    def odds_cell(sub, n) -> str:
+        if n not in sub.index:
+            return "<td class='num'>&ndash;</td>"
+        r = sub.loc[n]
+        return (
+            f"<td class='num'><b>{_pct(r['probability'])}</b><br>[{_pct(r['ci_low'])}, "
+            f"{_pct(r['ci_high'])}]{_yardstick_cell(r)}</td>"
+        )
+
+    def difference_cell(sub, n) -> str:
+        if n not in sub.index:
+            return "<td class='num'>&ndash;</td>"
+        r = sub.loc[n]
+        cls = "pos" if r["difference_ci_low"] > 0 else "neg" if r["difference_ci_high"] < 0 else ""
+        return (
+            f"<td class='num {cls}'>{100 * r['difference']:+.1f} pts<br>"
+            f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]</td>"
+        )
+
+    head = "<tr><th>index</th><th>event</th>" + "".join(f"<th>{escape(n)}</th>" for n in names)
+    html = f"<table>{head}</tr>{rows(names, odds_cell)}</table>"
+    if with_difference and len(names) > 1:
+        head = "<tr><th>index</th><th>event</th>" + "".join(
+            f"<th>{escape(n)} &minus; {escape(names[0])}</th>" for n in names[1:]
+        )
+        html += (
+            f"<p class='meta'>Paired differences against <b>{escape(names[0])}</b>, points of "
+            f"probability with paired 95% intervals:</p><table>{head}</tr>"
+            f"{rows(names[1:], difference_cell)}</table>"
+        )
+    return html
 
 
 def _assumptions_table(scenarios: list[Scenario]) -> str:
@@ -115,6 +129,8 @@ def _assumptions_table(scenarios: list[Scenario]) -> str:
         rows.append(
             f"<tr><td><code>{escape(key)}</code></td><td>{escape(first['unit'])}</td>{''.join(cells)}</tr>"
         )
+    # many scenarios' columns: smaller type, and a long value may break anywhere to fit the page
+    many = " class='many'" if len(scenarios) > 3 else ""
     corr = [sc for sc in scenarios if sc.correlation_variables]
     extra = ""
     if corr:
@@ -124,7 +140,7 @@ def _assumptions_table(scenarios: list[Scenario]) -> str:
             for sc in corr
         )
         extra = f"<p>Rank correlations:</p><ul>{items}</ul>"
-    return f"<p>Cells that differ from <b>{escape(scenarios[0].name)}</b> are highlighted.</p><table>{head}{''.join(rows)}</table>{extra}"
+    return f"<p>Cells that differ from <b>{escape(scenarios[0].name)}</b> are highlighted.</p><table{many}>{head}{''.join(rows)}</table>{extra}"
 
 
 def _figure(path: Path, caption: str) -> str:
