@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..engine.reductions import INDICES
 from ..engine.simulate import SimulatedPaths, simulate_paths
 from ..scenario import Scenario
+if TYPE_CHECKING:  # pandas is imported by the methods that build frames, not by the engine's callers
+    import pandas as pd
+
 from .estimates import QUANTILES, Estimate, paired_difference, proportion, wilson_interval
 
 __all__ = ["simulate", "no_bubble_twin", "SimulationResult", "INDICES", "YARDSTICK_FIELDS"]
@@ -90,6 +93,8 @@ class SimulationResult(SimulatedPaths):
 
     def cumulative(self, index: str, threshold: float) -> pd.DataFrame:
         """P(first drawdown past ``threshold`` by each date), with 95% Wilson intervals."""
+        import pandas as pd
+
         j = self._threshold_number(index, threshold)
         first = self.reductions[f"{index}.first_drawdown.{j}"]
         n_points = self.scenario.n_steps + 1
@@ -165,8 +170,63 @@ class SimulationResult(SimulatedPaths):
             out["ai_effect_ci_high"] = d.ci_high
         return out
 
+    # ------------------------------------------------------------------ events
+    def event(self, name: str):
+        """The scenario's event ``name`` (:class:`~bubblesim.scenario.events.Event`)."""
+        for event in self.scenario.events:
+            if event.name == name:
+                return event
+        known = ", ".join(e.name for e in self.scenario.events) or "none"
+        raise KeyError(f"no event {name!r} in scenario {self.scenario.name} (events: {known})")
+
+    def event_first(self, name: str) -> np.ndarray:
+        """Per path, the grid index at which event ``name`` first happened, -1 where it did not.
+        An ``at_least`` event happens at the date its ``k``-th event happens (each by its own
+        ``by``), if that is by its own ``by``."""
+        event = self.event(name)
+        if event.kind != "at_least":
+            return self.reductions[f"event.{name}"]
+        never = np.iinfo(np.int64).max
+        times = np.stack([self.event_first(other).astype(np.int64) for other in event.of])
+        times[times < 0] = never
+        kth = np.partition(times, event.k - 1, axis=0)[event.k - 1]
+        return np.where(kth <= event.by_step, kth, -1)
+
+    def event_hits(self, name: str) -> np.ndarray:
+        """Boolean per path: did event ``name`` happen (by its ``by``)?"""
+        return self.event_first(name) >= 0
+
+    def events(self) -> list[dict]:
+        """Every event of the scenario: its fields, probability with error and Wilson interval,
+        paths hit, the no-bubble twin's probability with the paired difference (when the run
+        carries its twin), and the others' forecasts it was matched to (``reference``)."""
+        rows = []
+        for event in self.scenario.events:
+            hits = self.event_hits(event.name)
+            est = proportion(hits)
+            row = {**event.fields(), "label": event.label(), **est.fields(),
+                   "paths_hit": est.successes}  # fmt: skip
+            if self.no_bubble is not None:
+                twin = self.no_bubble.event_hits(event.name)
+                d = paired_difference(twin, hits)
+                row.update(no_bubble_probability=float(twin.mean()), ai_effect=d.difference,
+                           ai_effect_ci_low=d.ci_low, ai_effect_ci_high=d.ci_high)  # fmt: skip
+            if event.reference:
+                row["reference"] = [dict(r) for r in event.reference]
+            rows.append(row)
+        return rows
+
+    def event_cumulative(self, name: str) -> np.ndarray:
+        """P(event ``name`` has happened by each grid point), one value per point."""
+        first = self.event_first(name)
+        n_points = self.scenario.n_steps + 1
+        counts = np.bincount(first[first >= 0], minlength=n_points)[:n_points]
+        return np.cumsum(counts) / self.paths
+
     def summary(self) -> pd.DataFrame:
         """The headline probabilities as a DataFrame (one row per metric)."""
+        import pandas as pd
+
         return pd.DataFrame(self.metrics())
 
     def max_drawdown_quantiles(self, index: str) -> dict[str, float]:
@@ -192,6 +252,8 @@ class SimulationResult(SimulatedPaths):
 
     def quantiles(self, variable: str, qs: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
         """Per-date quantiles of a state variable: rows are dates, columns the quantiles."""
+        import pandas as pd
+
         names = self.sketch.layout.names
         if variable not in names:
             raise KeyError(f"unknown variable {variable!r}; expected one of {', '.join(names)}")
@@ -208,6 +270,8 @@ class SimulationResult(SimulatedPaths):
 
     def quantile_table(self) -> pd.DataFrame:
         """All per-step quantiles in long form: ``variable, date, quantile, value``."""
+        import pandas as pd
+
         names = self.sketch.layout.names
         dates = pd.to_datetime(np.asarray(self.dates)[self.sketch.layout.points])
         labels = np.asarray(dates.strftime("%Y-%m-%d"), dtype=object)

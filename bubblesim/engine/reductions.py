@@ -51,7 +51,9 @@ def crossing_dtype(n_points: int) -> np.dtype:
 
 
 def path_summaries(
-    states: Mapping[str, np.ndarray], thresholds: Mapping[str, Sequence[float]]
+    states: Mapping[str, np.ndarray],
+    thresholds: Mapping[str, Sequence[float]],
+    events: Sequence = (),
 ) -> dict[str, np.ndarray]:
     """The per-path summaries a run keeps for each index in :data:`INDICES`.
 
@@ -70,7 +72,10 @@ def path_summaries(
         peak past it) and ``"<index>.first_fall.<j>"`` (first fall below the start past it), -1
         where never, in the smallest integer type that holds the grid (:func:`crossing_dtype`);
         each of shape ``(n_paths,)``. The deepest fall so far never shrinks, so the first date
-        past a threshold is the number of dates before it reaches the threshold.
+        past a threshold is the number of dates before it reaches the threshold. For each of
+        ``events`` (:class:`~bubblesim.scenario.events.Event`) of kind ``drawdown_within`` or
+        ``below``, ``"event.<name>"``: the grid index at which it first happened by its ``by``,
+        -1 where never (:func:`event_first`; ``at_least`` is read from these afterwards).
     """
     reductions: dict[str, np.ndarray] = {}
     for key, var in INDICES.items():
@@ -85,7 +90,67 @@ def path_summaries(
                 reductions[f"{key}.first_{kind}.{j}"] = np.where(
                     before < n_points, before, -1
                 ).astype(dtype)
+    for event in events:
+        if event.kind != "at_least":
+            levels = states[INDICES[event.index]]
+            reductions[f"event.{event.name}"] = event_first(event, levels).astype(
+                crossing_dtype(levels.shape[0])
+            )
     return reductions
+
+
+def event_first(event, levels: np.ndarray) -> np.ndarray:
+    """Per path, the grid index at which ``event`` first happened (by ``event.by_step``), -1
+    where it did not: a ``drawdown_within`` fall of ``event.depth`` from the highest level of
+    the last ``event.window_steps`` steps, or a ``below`` level under ``event.level`` times the
+    start (anywhere by ``by``, or at ``by`` with ``event.at``). ``levels`` is time-major
+    ``(n_points, n_paths)``. With a window as long as ``by``, the drawdown is the one from the
+    running peak, float for float (:func:`path_summaries`' drawdown metric)."""
+    last = event.by_step
+    if event.kind == "below":
+        if event.at:
+            hit = levels[last] / levels[0] < event.level
+            return np.where(hit, last, -1)
+        reached = levels[: last + 1] / levels[0] < event.level
+    elif event.kind == "drawdown_within":
+        peak = rolling_max(levels[: last + 1], event.window_steps)
+        np.divide(levels[: last + 1], peak, out=peak)
+        np.subtract(1.0, peak, out=peak)
+        reached = peak >= event.depth
+    else:
+        raise ValueError(f"event {event.name!r}: {event.kind} is read from its events afterwards")
+    first = np.argmax(reached, axis=0)
+    return np.where(reached[first, np.arange(reached.shape[1])], first, -1)
+
+
+def rolling_max(levels: np.ndarray, window: int) -> np.ndarray:
+    """``max(levels[t - window : t + 1])`` along time (axis 0, from 0 near the start): the
+    highest level of the last ``window`` steps. Row by row in blocks of ``window + 1`` rows
+    (van Herk / Gil-Werman: a running maximum forward within each block and one backward,
+    then one maximum per row), so the cost does not grow with the window."""
+    n = levels.shape[0]
+    out = np.empty_like(levels)
+    out[0] = levels[0]
+    if window >= n - 1:  # the running peak from the start
+        for t in range(1, n):
+            np.maximum(out[t - 1], levels[t], out=out[t])
+        return out
+    m = window + 1
+    forward = np.empty_like(levels)  # max from the start of t's block to t
+    backward = np.empty_like(levels)  # max from t to the end of t's block
+    for t in range(n):
+        if t % m == 0:
+            forward[t] = levels[t]
+        else:
+            np.maximum(forward[t - 1], levels[t], out=forward[t])
+    for t in range(n - 1, -1, -1):
+        if t % m == m - 1 or t == n - 1:
+            backward[t] = levels[t]
+        else:
+            np.maximum(backward[t + 1], levels[t], out=backward[t])
+    out[:m] = forward[:m]
+    np.maximum(backward[: n - window], forward[window:], out=out[window:])
+    return out
 
 
 def _deepest(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

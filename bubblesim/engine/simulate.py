@@ -218,7 +218,7 @@ def _run_task(args: tuple) -> dict:
             except FloatingPointError:
                 check_finite(scenario, out, first_path=path)
                 raise
-            parts.append(path_summaries(out, thresholds))
+            parts.append(path_summaries(out, thresholds, scenario.events))
             if path < keep:
                 kept.append({k: v[:, : min(n, keep - path)].copy() for k, v in out.items()})
             path += n

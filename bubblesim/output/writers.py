@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._phases import phase
 from .._version import __version__
-from ..analysis.estimates import METRIC_FIELDS
+from ..analysis.estimates import METRIC_FIELDS, wilson_interval
 from ..analysis.insight import crash_inputs, parse_metric
 from ..analysis.result import INDICES, YARDSTICK_FIELDS, SimulationResult
 from ..engine.rng import BLOCK_SIZE
@@ -60,6 +61,7 @@ def summary_dict(result: SimulationResult) -> dict:
             }
             for row in result.metrics()
         ],
+        "events": [{k: v for k, v in row.items() if k != "label"} for row in result.events()],
         "yardstick": _yardstick_note(result),
         "crash_inputs": _crash_inputs(result),
         "max_drawdown_quantiles": {i: result.max_drawdown_quantiles(i) for i in INDICES},
@@ -126,6 +128,19 @@ def correction_by_date(result: SimulationResult) -> pd.DataFrame:
             f.insert(0, "threshold", thr)
             f.insert(0, "index", index)
             frames.append(f)
+    if result.scenario.events:  # the events' rows, named in a column of their own
+        for f in frames:
+            f.insert(0, "event", "")
+        dates = pd.to_datetime(result.dates)
+        n = result.paths
+        for event in result.scenario.events:
+            p = result.event_cumulative(event.name)
+            lows, highs = zip(*(wilson_interval(int(round(q * n)), n) for q in p), strict=True)
+            frames.append(pd.DataFrame({
+                "event": event.name, "index": event.index or "", "threshold": np.nan,
+                "date": dates, "probability": p, "std_error": np.sqrt(p * (1 - p) / n),
+                "ci_low": lows, "ci_high": highs,
+            }))  # fmt: skip
     table = pd.concat(frames, ignore_index=True)
     table["date"] = table["date"].dt.strftime("%Y-%m-%d")
     return table

@@ -29,6 +29,7 @@ from .distributions import (
     parse_distribution,
     rank_to_normal_correlation,
 )
+from .events import Event, parse_events
 from .schema import CORRELATION_KEYS, PARAMETERS, REMOVED_KEYS, SECTIONS, TOP_LEVEL_KEYS, Param
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scalar_parameter"]
@@ -53,6 +54,12 @@ class ScenarioError(ValueError):
     def __reduce__(self):  # rebuilt from its three fields when a worker process raises it
         return (type(self), (None if self.file == "<scenario>" else self.file, self.key,
                              self.message))  # fmt: skip
+
+
+def grid_dates(start: str, n_steps: int, dt: float) -> np.ndarray:
+    """Dates of a grid's ``n_steps + 1`` points from ``start`` (YYYY-MM) as ``datetime64[D]``."""
+    days = np.round(np.arange(n_steps + 1) * dt * 365.2425).astype("int64")
+    return np.datetime64(start + "-01", "D") + days.astype("timedelta64[D]")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class Scenario:
     #: What loading changed on its own and a user should hear once (e.g. inherited correlations
     #: dropped for an input the file made constant); the CLI prints them on stderr.
     notes: tuple[str, ...] = ()
+    #: The ``[[events]]`` the file asks about (:mod:`bubblesim.scenario.events`), in its order.
+    events: tuple[Event, ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -107,9 +116,7 @@ class Scenario:
 
     def dates(self) -> np.ndarray:
         """Dates of the ``n_steps + 1`` grid points as ``datetime64[D]``."""
-        start = np.datetime64(self.start + "-01", "D")
-        days = np.round(np.arange(self.n_steps + 1) * self.dt * 365.2425).astype("int64")
-        return start + days.astype("timedelta64[D]")
+        return grid_dates(self.start, self.n_steps, self.dt)
 
     def thresholds_for(self, index: str) -> tuple[float, ...]:
         """The drawdown thresholds reported for ``index``: ``"ai"`` or ``"market"``."""
@@ -153,7 +160,7 @@ class Scenario:
         corr = tuple(tuple(self.correlation_matrix[i][j] for j in keep) for i in keep)
         if len(corr_vars) < 2:
             corr_vars, corr = (), ()
-        resolved, digest = _resolve(values, corr_vars, corr)
+        resolved, digest = _resolve(values, corr_vars, corr, self.events)
         return dataclasses.replace(
             self,
             values=values,
@@ -599,14 +606,19 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def _resolve(values: dict, corr_vars: tuple, corr_matrix: tuple) -> tuple[dict, str]:
-    """The resolved scenario as plain JSON-able data, and its sha256 (the scenario's identity)."""
+def _resolve(
+    values: dict, corr_vars: tuple, corr_matrix: tuple, events: tuple = ()
+) -> tuple[dict, str]:
+    """The resolved scenario as plain JSON-able data, and its sha256 (the scenario's identity;
+    a scenario without events hashes as before events existed)."""
     resolved = {p.name: _jsonable(values[p.name]) for p in PARAMETERS}
     if corr_vars:
         resolved["correlations"] = {
             "variables": list(corr_vars),
             "matrix": [list(r) for r in corr_matrix],
         }
+    if events:
+        resolved["events"] = [e.resolved() for e in events]
     return resolved, hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
 
 
@@ -691,7 +703,8 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
             sources["correlations"] = table["source"]
     name = values["scenario.name"] or (Path(file).stem if file else "scenario")
     values["scenario.name"] = name
-    resolved, digest = _resolve(values, corr_vars, corr_matrix)
+    events = _validate_events(file, raw.get("events"), values)
+    resolved, digest = _resolve(values, corr_vars, corr_matrix, events)
     return Scenario(
         name=name,
         description=values["scenario.description"],
@@ -710,4 +723,19 @@ def scenario_from_dict(raw: dict, file: str | Path | None = None) -> Scenario:
         sha256=digest,
         path=str(file) if file else None,
         notes=tuple(notes),
+        events=events,
     )
+
+
+def _validate_events(file, raw, values: dict) -> tuple[Event, ...]:
+    """The file's ``[[events]]``, checked against its grid (one line naming the event and field)."""
+    if raw is None:
+        return ()
+    steps_per_year = int(values["scenario.steps_per_year"])
+    n_steps = max(1, int(round(float(values["scenario.horizon_years"]) * steps_per_year)))
+    dates = grid_dates(values["scenario.start"], n_steps, 1.0 / steps_per_year)
+    try:
+        return parse_events(raw, steps_per_year=steps_per_year, n_steps=n_steps, dates=dates)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise ScenarioError(file, key, message) from None

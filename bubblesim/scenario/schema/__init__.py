@@ -44,7 +44,8 @@ SECTION_TABLES: dict[str, tuple[Param, ...]] = {
 PARAMETERS: tuple[Param, ...] = tuple(p for table in SECTION_TABLES.values() for p in table)
 
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS)) + ("correlations",)
-TOP_LEVEL_KEYS: tuple[str, ...] = ("extends",)
+#: Keys outside the sections: ``extends`` and the ``[[events]]`` array (scenario/events.py).
+TOP_LEVEL_KEYS: tuple[str, ...] = ("extends", "events")
 CORRELATION_KEYS: tuple[str, ...] = ("variables", "matrix", "source")
 
 #: Keys an earlier version accepted -> the one-line reason they are gone and what replaces them.
