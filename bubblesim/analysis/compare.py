@@ -89,6 +89,43 @@ class Comparison:
                         )
         return pd.DataFrame(rows)
 
+    def event_names(self) -> list[str]:
+        """Events (by name) that every scenario asks about, in the reference's order."""
+        names = [e.name for e in self.reference.scenario.events]
+        for r in self.results[1:]:
+            own = {e.name for e in r.scenario.events}
+            names = [n for n in names if n in own]
+        return names
+
+    def event_table(self) -> pd.DataFrame:
+        """One row per scenario and event every scenario names: probability, interval, the
+        twin's yardstick when carried, and the difference to the reference (paired where the
+        paths are). An event is paired by its name; ``same_definition`` says whether its fields
+        match the reference's."""
+        import pandas as pd
+
+        rows = []
+        ref = self.reference
+        for name in self.event_names():
+            ref_hits = ref.event_hits(name)
+            ref_fields = ref.event(name).fields()
+            for r in self.results:
+                row = next(e for e in r.events() if e["name"] == name)
+                d = paired_difference(ref_hits, r.event_hits(name), paired=self.paired(r))
+                rows.append({
+                    "scenario": r.scenario.name, "event": name, "label": row["label"],
+                    "index": row["index"], "kind": row["kind"],
+                    **{k: row[k] for k in ("probability", "std_error", "ci_low", "ci_high",
+                                           "paths_hit")},
+                    **{k: row[k] for k in ("no_bubble_probability", "ai_effect", "ai_effect_ci_low",
+                                           "ai_effect_ci_high") if k in row},
+                    "difference": d.difference, "difference_std_error": d.std_error,
+                    "difference_ci_low": d.ci_low, "difference_ci_high": d.ci_high,
+                    "paired": d.paired,
+                    "same_definition": r.event(name).fields() == ref_fields,
+                })  # fmt: skip
+        return pd.DataFrame(rows)
+
 
 def compare(
     scenarios: Sequence[Scenario],

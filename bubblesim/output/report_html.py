@@ -27,7 +27,7 @@ td.num .src{white-space:normal}code{overflow-wrap:anywhere}
 table.many{font-size:.78rem}table.many td{overflow-wrap:anywhere}
 td.diff{background:#fff3bf}.src{color:#777;font-size:.75rem;display:block;margin-top:.15rem}
 .pos{color:#b00020}.neg{color:#1b5e20}figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#555;font-size:.8rem}
+figcaption{color:#555;font-size:.8rem}ul.refs{margin:0;padding-left:1rem}
 """
 
 
@@ -110,6 +110,43 @@ def _odds_table(table: pd.DataFrame, names: list[str], with_difference: bool) ->
     return html
 
 
+def _events_table(rows: list[dict], with_difference: bool, reference: str) -> str:
+    """Each event per scenario: bubblesim's probability with its interval (and the twin's, and
+    the paired difference to the reference scenario in a comparison), then the forecasts others
+    published for a matching question, labelled as forecasts, not data."""
+    head = "<tr><th>event</th><th>scenario</th><th>bubblesim</th>"
+    head += f"<th>&minus; {escape(reference)}<br>(paired 95%)</th>" if with_difference else ""
+    head += "<th>others' forecasts (not data)</th></tr>"
+    body = []
+    for r in rows:
+        cell = f"<b>{_pct(r['probability'])}</b><br>[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
+        if "no_bubble_probability" in r and not pd.isna(r.get("no_bubble_probability")):
+            cell += (
+                f"<span class='src'>no bubble {_pct(r['no_bubble_probability'])} &middot; AI adds "
+                f"{100 * r['ai_effect']:+.1f} [{100 * r['ai_effect_ci_low']:+.1f}, "
+                f"{100 * r['ai_effect_ci_high']:+.1f}]</span>"
+            )
+        diff = ""
+        if with_difference:
+            diff = "<td class='num'></td>" if r["scenario"] == reference else (
+                f"<td class='num'>{100 * r['difference']:+.1f} pts<br>[{100 * r['difference_ci_low']:+.1f}, "
+                f"{100 * r['difference_ci_high']:+.1f}]</td>"
+            )  # fmt: skip
+        refs = "".join(
+            f"<li><b>{100 * f['probability']:.0f}%</b> {escape(f['who'])}, {escape(f['when'])}"
+            + (f": &ldquo;{escape(f['question'])}&rdquo;" if f.get("question") else "")
+            + f"<span class='src'>{escape(f['source'])}"
+            + (f" &middot; {escape(f['note'])}" if f.get("note") else "") + "</span></li>"
+            for f in r.get("reference") or []
+        )
+        refs = f"<ul class='refs'>{refs}</ul>" if refs else "&ndash;"
+        body.append(
+            f"<tr><td><code>{escape(r['event'])}</code><span class='src'>{escape(r['label'])}</span></td>"
+            f"<td>{escape(r['scenario'])}</td><td class='num'>{cell}</td>{diff}<td>{refs}</td></tr>"
+        )
+    return f"<table>{head}{''.join(body)}</table>"
+
+
 def _assumptions_table(scenarios: list[Scenario]) -> str:
     lists = [{a["name"]: a for a in sc.assumptions()} for sc in scenarios]
     head = (
@@ -160,6 +197,7 @@ def render_report(
     figures: list[tuple[Path, str]],
     with_difference: bool,
     notes: str = "",
+    events: list[dict] | None = None,
 ) -> str:
     """The report as one HTML string.
 
@@ -171,6 +209,10 @@ def render_report(
         Columns ``scenario, name, index, threshold, probability, ci_low, ci_high`` and, with
         ``with_difference``, ``difference, difference_ci_low, difference_ci_high``.
     figures : list of (png path, caption)
+    events : list of dict, optional
+        One per scenario and event: ``scenario``, ``event``, ``label``, the estimate's fields,
+        the twin's (``no_bubble_probability``, ``ai_effect`` ...), with ``with_difference`` the
+        paired ``difference`` to the first scenario, and ``reference`` (others' forecasts).
     """
     names = [sc.name for sc in scenarios]
     when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -202,6 +244,15 @@ def render_report(
             "<p class='meta'>Differences are measured path by path on common random numbers (every scenario "
             "sees the same shocks), which makes their intervals much narrower than those of independent runs.</p>"
         )
+    if events:
+        body += [
+            "<h2>Events</h2>",
+            "<p class='meta'>The scenario's own questions ([[events]]), each with bubblesim's "
+            "probability and 95% interval. Beside them, the probabilities others published for a "
+            "matching public question: forecasts, not data, and never an input; their event "
+            "definitions and dates differ from the model's in ways each entry's note says.</p>",
+            _events_table(events, with_difference, names[0]),
+        ]
     body.append("<h2>Figures</h2>")
     body += [_figure(p, c) for p, c in figures]
     body += ["<h2>Assumptions side by side</h2>", _assumptions_table(scenarios)]

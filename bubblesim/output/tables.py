@@ -56,6 +56,7 @@ def terminal_table(result: SimulationResult) -> str:
                     f"[{100 * row['ai_effect_ci_low']:+.1f}, {100 * row['ai_effect_ci_high']:+.1f}]"
                 )
         lines.append(line)
+    lines += event_lines(result.events())
     mdd = result.max_drawdown_quantiles("market")
     mdd_ai = result.max_drawdown_quantiles("ai")
     lines += [
@@ -75,6 +76,32 @@ def terminal_table(result: SimulationResult) -> str:
             "no bubble: the same paths with the AI channels off"
         )
     return "\n".join(lines)
+
+
+def event_lines(rows: list[dict], scenario: str | None = None) -> list[str]:
+    """The events of a run (``SimulationResult.events()``) as text: each one's probability with
+    its interval, the no-bubble twin's and what the AI channels add, then the others' forecasts
+    it was matched to, labelled as such."""
+    if not rows:
+        return []
+    lines = ["", f"  events{f' of {scenario}' if scenario else ''}:"]
+    for r in rows:
+        line = (
+            f"  {r['name']:<22}{_pct(r['probability']):>8}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
+        )
+        if "no_bubble_probability" in r:
+            line += (
+                f"   no bubble {_pct(r['no_bubble_probability']).strip()}, AI adds "
+                f"{100 * r['ai_effect']:+.1f} pts [{100 * r['ai_effect_ci_low']:+.1f}, "
+                f"{100 * r['ai_effect_ci_high']:+.1f}]"
+            )
+        lines += [line, f"    {r['label']}"]
+        for ref in r.get("reference", []):
+            lines.append(
+                f"    others' forecast (not data): {ref['probability']:.0%}, {ref['who']}, "
+                f"{ref['when']}: {ref['source']}"
+            )
+    return lines
 
 
 def _history_cell(r) -> str:
@@ -130,6 +157,23 @@ def comparison_terminal_table(comparison) -> str:
             )
             lines.append(line + _yardstick_text(r))
         lines.append("")
+    events = comparison.event_table()
+    if len(events):
+        lines.append(f"  {'event':<24}{'scenario':<{width + 2}}{'probability':>11}  {'95% interval':<17}"
+                     f"{'difference':>11}  {'paired 95%':<17}")  # fmt: skip
+        for name, sub in events.groupby("event", sort=False):
+            for _, r in sub.iterrows():
+                first = r["scenario"] == names[0]
+                diff = "" if first else f"{100 * r['difference']:+9.1f} pts"
+                ci = "" if first else (
+                    f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]"
+                    + ("" if r["same_definition"] else " (defined differently)"))  # fmt: skip
+                lines.append(
+                    f"  {name:<24}{r['scenario']:<{width + 2}}{_pct(r['probability']):>11}  "
+                    f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
+                )
+            lines.append(f"    {sub.iloc[0]['label']}")
+            lines.append("")
     if not all(comparison.paired(r) for r in comparison.results):
         lines.append(
             "  note: some scenarios differ in time grid; their differences use independent intervals"
@@ -153,7 +197,26 @@ def batch_table(results) -> pd.DataFrame:
                     **{k: m[k] for k in YARDSTICK_FIELDS if k in m},
                 }
             )
-    return pd.DataFrame(rows)
+        for e in r.events():  # the events, named in a column only batches with events have
+            rows.append(
+                {
+                    "scenario": r.scenario.name,
+                    "file": r.scenario.path,
+                    "paths": r.paths,
+                    "seed": r.seed,
+                    "scenario_sha256": r.scenario.sha256,
+                    "name": "event",
+                    "index": e["index"],
+                    "threshold": float("nan"),
+                    **{k: e[k] for k in METRIC_FIELDS},
+                    **{k: e[k] for k in YARDSTICK_FIELDS if k in e},
+                    "event": e["name"],
+                }
+            )
+    table = pd.DataFrame(rows)
+    if "event" in table:
+        table["event"] = table["event"].fillna("")
+    return table
 
 
 def batch_terminal_table(results) -> str:
@@ -182,6 +245,8 @@ def batch_terminal_table(results) -> str:
             )
             line += f"{_history_cell(row):>34}"
         lines.append(line)
+    for r in results:
+        lines += event_lines(r.events(), r.scenario.name)
     if history:
         lines.append(
             "\n  history: the US market 1926-2018 over windows as long as each horizon, with a 95% "

@@ -259,6 +259,7 @@ def write_comparison(comparison, folder: Path) -> list[Path]:
         "seed": comparison.reference.seed,
         "scenarios": _runs(comparison.results),
         "metrics": table.to_dict(orient="records"),
+        "events": comparison.event_table().to_dict(orient="records"),
     }
     path = folder / "comparison.json"
     atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
@@ -278,11 +279,22 @@ def write_comparison(comparison, folder: Path) -> list[Path]:
         odds=table,
         figures=[(folder / f"{stem}.png", cap) for stem, cap in captions.items()],
         with_difference=len(comparison.results) > 1,
+        events=_comparison_events(comparison),
     )
     path = folder / "report.html"
     atomic_write_text(path, html)
     written.append(path)
     return written
+
+
+def _comparison_events(comparison) -> list[dict]:
+    """The comparison's event rows with each scenario's own references to others' forecasts."""
+    refs = {(r.scenario.name, e.name): [dict(x) for x in e.reference]
+            for r in comparison.results for e in r.scenario.events}  # fmt: skip
+    return [
+        {**row, "reference": refs.get((row["scenario"], row["event"]), [])}
+        for row in comparison.event_table().to_dict(orient="records")
+    ]
 
 
 def batch_folder_names(results) -> list[str]:
@@ -331,6 +343,8 @@ def write_batch(results, folder: Path, failures: list[str], workers: int = 1) ->
         + [(folder / n / "fan_market.png", f"{n}: broad market") for n in folders],
         with_difference=False,
         notes=notes,
+        events=[{**e, "scenario": r.scenario.name, "event": e["name"]}
+                for r in results for e in r.events()],  # fmt: skip
     )
     path = folder / "report.html"
     atomic_write_text(path, html)
