@@ -29,6 +29,7 @@ __all__ = [
     "Metric",
     "MetricError",
     "parse_metric",
+    "EventMetric",
     "tornado",
     "sobol",
     "sweep",
@@ -104,15 +105,54 @@ class Metric:
         return deepest_so_far[ends[:, 0]] >= self.threshold
 
 
+@dataclass(frozen=True)
+class EventMetric:
+    """The probability of one of the scenario's ``[[events]]``, by name: ``event:NAME``."""
+
+    event: str
+    text: str  # the event's description, e.g. "AI index falls 35% within 10d by 2026-12-31"
+
+    @property
+    def name(self) -> str:
+        return f"event:{self.event}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.event} ({self.text})"
+
+    @property
+    def recorded(self) -> dict[str, list[float]]:
+        return {}  # every run reduces its scenario's events per path
+
+    def hits(self, result: SimulationResult) -> np.ndarray:
+        """Per path: did the event happen (by its own ``by``)?"""
+        return result.event_hits(self.event)
+
+    def hits_by(self, result: SimulationResult, ends: Sequence[int]) -> np.ndarray:
+        """Per end step and path: had the event happened by that step?"""
+        first = result.event_first(self.event)
+        return (first >= 0) & (first <= np.asarray(list(ends))[:, None])
+
+
 def _suggest(word: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(options)}"
 
 
-def parse_metric(name: str | None, scenario: Scenario) -> Metric:
-    """Read ``INDEX.KIND.THRESHOLD``; ``None`` is the market drawdown at the largest threshold."""
+def parse_metric(name: str | None, scenario: Scenario) -> Metric | EventMetric:
+    """Read ``INDEX.KIND.THRESHOLD`` or ``event:NAME`` (one of the scenario's ``[[events]]``);
+    ``None`` is the market drawdown at the largest threshold."""
     if name is None:
         return Metric("market", "drawdown", max(scenario.thresholds))
+    if name.startswith("event:"):
+        wanted = name[len("event:") :]
+        for event in scenario.events:
+            if event.name == wanted:
+                return EventMetric(event.name, event.label())
+        names = [e.name for e in scenario.events]
+        if not names:
+            raise MetricError(f"metric {name!r}: scenario {scenario.name} has no [[events]]")
+        raise MetricError(f"metric {name!r}: no such event" + _suggest(wanted, names))
     parts = name.split(".", 2)
     if len(parts) != 3:
         raise MetricError(

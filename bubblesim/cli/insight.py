@@ -24,7 +24,8 @@ metric_option = click.option(
     "--metric",
     "-m",
     default=None,
-    help="INDEX.KIND.THRESHOLD, e.g. market.drawdown.0.2 or ai.fall_below_start.0.5 "
+    help="INDEX.KIND.THRESHOLD, e.g. market.drawdown.0.2 or ai.fall_below_start.0.5, or "
+    "event:NAME for one of the scenario's [[events]] "
     "[default: market drawdown at the scenario's largest threshold].",
 )
 
