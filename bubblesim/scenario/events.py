@@ -8,7 +8,7 @@ fall-below-start metrics, each one of three kinds:
     (``"10d"`` trading days, ``"6w"`` weeks, ``"3m"`` months, ``"2y"`` years), by the date ``by``
     (default: the horizon's end);
 ``below``
-    the index below ``level`` (a fraction of its start) at any grid point by ``by``, or, with
+    the index below ``level`` times its start (e.g. 0.85) at any grid point by ``by``, or, with
     ``at = true``, at ``by`` itself;
 ``at_least``
     at least ``k`` of the events named in ``of`` (events defined above it), each by its own
@@ -185,12 +185,9 @@ def _reference(entry: Any, where: str) -> dict:
     return out
 
 
-def _fraction(value: Any, where: str, *, open_top: bool) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0.0 < value
-    ok = ok and (value < 1.0 if open_top else value <= 1.0)
-    if not ok:
-        top = "1)" if open_top else "1]"
-        raise ValueError(f"{where}: expected a fraction in (0, {top}, got {value!r}")
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= 1.0:
+        raise ValueError(f"{where}: expected a fraction in (0, 1], got {value!r}")
     return float(value)
 
 
@@ -242,7 +239,7 @@ def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarr
             if "depth" not in entry or "window" not in entry:
                 missing = "depth" if "depth" not in entry else "window"
                 raise ValueError(f"{where}.{missing}: a drawdown_within event needs it")
-            args["depth"] = _fraction(entry["depth"], f"{where}.depth", open_top=False)
+            args["depth"] = _fraction(entry["depth"], f"{where}.depth")
             try:
                 args["window_steps"], _ = window_steps(entry["window"], steps_per_year, n_steps)
             except ValueError as exc:
@@ -251,7 +248,14 @@ def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarr
         elif kind == "below":
             if "level" not in entry:
                 raise ValueError(f"{where}.level: a below event needs it (a fraction of the start)")
-            args["level"] = _fraction(entry["level"], f"{where}.level", open_top=True)
+            level = entry["level"]
+            if (isinstance(level, bool) or not isinstance(level, int | float)
+                    or not 0.0 < level < math.inf):  # fmt: skip
+                raise ValueError(
+                    f"{where}.level: expected a positive number (a multiple of the start, e.g. "
+                    f"0.85), got {level!r}"
+                )
+            args["level"] = float(level)
             at = entry.get("at", False)
             if not isinstance(at, bool):
                 raise ValueError(f"{where}.at: expected true or false, got {at!r}")
