@@ -85,9 +85,10 @@ def event_lines(rows: list[dict], scenario: str | None = None) -> list[str]:
     if not rows:
         return []
     lines = ["", f"  events{f' of {scenario}' if scenario else ''}:"]
+    width = max(22, *(len(r["name"]) + 2 for r in rows))
     for r in rows:
         line = (
-            f"  {r['name']:<22}{_pct(r['probability']):>8}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
+            f"  {r['name']:<{width}}{_pct(r['probability']):>8}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
         )
         if "no_bubble_probability" in r:
             line += (
@@ -159,7 +160,8 @@ def comparison_terminal_table(comparison) -> str:
         lines.append("")
     events = comparison.event_table()
     if len(events):
-        lines.append(f"  {'event':<24}{'scenario':<{width + 2}}{'probability':>11}  {'95% interval':<17}"
+        ew = max(24, *(len(n) + 2 for n in events["event"]))
+        lines.append(f"  {'event':<{ew}}{'scenario':<{width + 2}}{'probability':>11}  {'95% interval':<17}"
                      f"{'difference':>11}  {'paired 95%':<17}")  # fmt: skip
         for name, sub in events.groupby("event", sort=False):
             for _, r in sub.iterrows():
@@ -169,7 +171,7 @@ def comparison_terminal_table(comparison) -> str:
                     f"[{100 * r['difference_ci_low']:+.1f}, {100 * r['difference_ci_high']:+.1f}]"
                     + ("" if r["same_definition"] else " (defined differently)"))  # fmt: skip
                 lines.append(
-                    f"  {name:<24}{r['scenario']:<{width + 2}}{_pct(r['probability']):>11}  "
+                    f"  {name:<{ew}}{r['scenario']:<{width + 2}}{_pct(r['probability']):>11}  "
                     f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
                 )
             lines.append(f"    {sub.iloc[0]['label']}")

@@ -92,7 +92,7 @@ class Event:
             what = f"{_index_label(self.index)} falls {self.depth:.0%} within {self.window}"
         elif self.kind == "below":
             when = f"at {self.by_date}" if self.at else by
-            return f"{_index_label(self.index)} below {self.level:.0%} of its start {when}"
+            return f"{_index_label(self.index)} below {self.level:.4g} x its start {when}"
         else:
             what = f"at least {self.k} of {', '.join(self.of)}"
         return f"{what} {by}"
