@@ -40,7 +40,8 @@ def degenerate(steps, T, mu, sigma, lam=0.0, kappa=0.25, d_j=0.1, thresholds=(0.
                 "crash_size": kappa,
                 "crash_size_volatility": d_j,
             },
-            "correction": {"thresholds": list(thresholds)},
+            # the AI index is the one read here: its thresholds too (its defaults are 20/30/50%)
+            "correction": {"thresholds": list(thresholds), "ai_thresholds": list(thresholds)},
         },
         file="validation",
     )

@@ -91,3 +91,88 @@ def test_model_doc_elasticity_table_is_what_the_benchmark_prints():
         label, factor, *shown = [c.strip() for c in line.strip("|").split("|")]
         for (index, thr), cell in zip(columns, shown, strict=True):
             assert cells[(label, factor, index, thr)] == cell, (label, factor, index)
+
+
+def _readme_block(start: str) -> list[str]:
+    """The lines of the README's fenced block that follows ``start``."""
+    after = README.split(start, 1)[1]
+    block = after.split("```", 2)[1]
+    return block.strip("\n").splitlines()
+
+
+def test_readme_run_output_is_what_the_baseline_prints():
+    """The README's `bubblesim run` block, row by row (odds, intervals, history, twin, AI adds,
+    the median largest drawdowns and what crash paths share): a fixed seed makes them exact."""
+    from bubblesim.analysis.result import simulate_with_twins
+    from bubblesim.history.base_rates import attach_yardstick
+    from bubblesim.output.tables import terminal_table
+
+    ((result, twin),) = simulate_with_twins([load_scenario(SCENARIOS / "baseline.toml")])
+    attach_yardstick(result, twin=twin)
+    printed = terminal_table(result).splitlines()[1:]  # the first line carries the time
+    shown = _readme_block("`bubblesim run scenarios/baseline.toml` prints")
+    shown = shown[shown.index(next(x for x in shown if x.startswith("baseline: "))) + 1 :]
+    assert [line.rstrip() for line in shown] == [line.rstrip() for line in printed]
+
+
+def test_readme_no_bubble_and_ai_adds_are_what_the_twins_give():
+    from bubblesim.analysis.result import simulate_with_twins
+
+    text = " ".join(README.split("The market's 20% drawdown\nwith every AI channel off is")[1]
+                    .split("\n\n")[0].split())  # fmt: skip
+    found = re.search(
+        r"^([\d.]+)% .*add ([\d.]+) points in the soft landing, ([\d.]+) in the baseline and "
+        r"([\d.]+) in the funding crunch\. The AI index's 50% fall is ([\d.]+)%",
+        text,
+    )
+    assert found, text
+    names = ("soft_landing", "baseline", "funding_crunch")
+    pairs = dict(zip(names, simulate_with_twins([load_scenario(SCENARIOS / f"{n}.toml")
+                                                 for n in names]), strict=True))  # fmt: skip
+    base, base_twin = pairs["baseline"]
+    assert f"{100 * base_twin.estimate('market', 0.2).probability:.1f}" == found.group(1)
+    for name, shown in zip(names, found.groups()[1:4], strict=True):
+        r, t = pairs[name]
+        effect = r.estimate("market", 0.2).probability - t.estimate("market", 0.2).probability
+        assert f"{100 * effect:.1f}" == shown, name
+    assert f"{100 * base_twin.estimate('ai', 0.5).probability:.1f}" == found.group(5)
+
+
+def test_readme_backtest_figures_are_what_backtest_prints():
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    text = " ".join(README.split("`--builtin us-market` uses the US market's")[1].split())
+    found = re.search(r"gives ([\d.]+)% / ([\d.]+)% / ([\d.]+)% historically .*? The calibrated "
+                      r"model gives ([\d.]+)% / ([\d.]+)% / ([\d.]+)%", text)  # fmt: skip
+    assert found and "--threshold 0.1 0.2 0.3" in text
+    out = CliRunner().invoke(
+        cli, ["backtest", "--builtin", "us-market", "--window", "1y", "--threshold", "0.1",
+              "0.2", "0.3"]  # fmt: skip
+    ).output
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(">= ")]
+    assert [r[2] for r in rows] == [f"{v}%" for v in found.groups()[:3]]
+    assert [r[7] for r in rows] == [f"{v}%" for v in found.groups()[3:]]
+
+
+@pytest.mark.slow
+def test_readme_sobol_indices_are_what_sensitivity_prints(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    text = " ".join(README.split("The Sobol indices agree on the three distributions:")[1].split())
+    found = re.search(r"elasticity first \(total index ([\d.]+)\), then long-run demand growth "
+                      r"\(([\d.]+)\), then the capex plan's scale \(([\d.]+)\)", text)  # fmt: skip
+    assert found, text
+    res = CliRunner().invoke(cli, ["sensitivity", str(SCENARIOS / "baseline.toml"), "--method",
+                                   "sobol", "-q", "--out", str(tmp_path / "s")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = {r["parameter"]: r["ST"] for r in
+            json.loads((tmp_path / "s" / "sensitivity.json").read_text())["rows"]}  # fmt: skip
+    got = [rows[k] for k in ("llm_price.elasticity", "gpu_demand.long_run_growth",
+                             "capex.plan_scale")]  # fmt: skip
+    assert [f"{v:.3f}" for v in got] == list(found.groups())

@@ -8,8 +8,8 @@ fall-below-start metrics, each one of three kinds:
     (``"10d"`` trading days, ``"6w"`` weeks, ``"3m"`` months, ``"2y"`` years), by the date ``by``
     (default: the horizon's end);
 ``below``
-    the index below ``level`` times its start (e.g. 0.85) at any grid point by ``by``, or, with
-    ``at = true``, at ``by`` itself;
+    the index at or below ``level`` times its start (e.g. 0.85) at any grid point by ``by``, or,
+    with ``at = true``, at ``by`` itself;
 ``at_least``
     at least ``k`` of the events named in ``of`` (events defined above it), each by its own
     ``by``, all by this event's ``by`` (``k = 1`` is "any of").
@@ -92,7 +92,7 @@ class Event:
             what = f"{_index_label(self.index)} falls {self.depth:.0%} within {self.window}"
         elif self.kind == "below":
             when = f"at {self.by_date}" if self.at else by
-            return f"{_index_label(self.index)} below {self.level:.4g} x its start {when}"
+            return f"{_index_label(self.index)} at or below {self.level:.4g} x its start {when}"
         else:
             what = f"at least {self.k} of {', '.join(self.of)}"
         return f"{what} {by}"

@@ -52,11 +52,13 @@ def test_drawdown_within_a_window_on_hand_made_paths():
 
 def test_below_a_level_by_a_date_and_at_it():
     below = _event(kind="below", level=0.9, by_step=6)
-    assert event_first(below, LEVELS).tolist() == [3, 3, -1]  # 80 < 90; 85 < 90
+    assert event_first(below, LEVELS).tolist() == [3, 2, -1]  # 80 < 90; 90 reaches 90
     at = _event(kind="below", level=0.9, at=True, by_step=4)  # levels at step 4: 85, 100, 98
     assert event_first(at, LEVELS).tolist() == [4, -1, -1]
-    strict = _event(kind="below", level=0.96, by_step=6)  # 96 is not below 96
-    assert event_first(strict, LEVELS)[2] == -1
+    reach = _event(kind="below", level=0.96, by_step=6)  # at the level counts: 96 at step 6
+    assert event_first(reach, LEVELS).tolist() == [3, 1, 6]
+    short = _event(kind="below", level=0.96, by_step=5)
+    assert event_first(short, LEVELS)[2] == -1
 
 
 def test_rolling_max_is_the_window_maximum_for_every_window():
@@ -119,8 +121,7 @@ def test_a_window_as_long_as_the_horizon_is_the_drawdown_metric_path_for_path():
         for j, _ in enumerate(thresholds):
             builtin = r.reductions[f"{index}.first_drawdown.{j}"]
             assert np.array_equal(r.event_first(f"{index}{j}"), builtin)
-    # below 80% of the start at any point by the end: the fall-below-start metric at 20%
-    # (strictly below, where the built-in counts reaching it: equal unless a level is exactly 80)
+    # at or below 80% of the start at any point by the end: the fall-below-start metric at 20%
     assert np.array_equal(r.event_hits("fall"), r.hits("market", 0.2, "fall"))
 
 
