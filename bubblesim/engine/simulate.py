@@ -483,6 +483,14 @@ class RunRequest:
         )
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: cancel its queued tasks and end its worker processes (a pool left
+    to shut down on its own would first run every task already submitted)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def simulate_many(
     runs: Sequence[RunRequest],
     *,
@@ -524,7 +532,8 @@ def simulate_many(
                 for item in _run_on_cluster(scheduler, run.rest_jobs(workers), workers):
                     collect(run, item)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers)
+            try:
                 pending = {pool.submit(_run_task, r.first_job()): (r, True) for r in runs}
                 if while_waiting is not None:
                     while_waiting()
@@ -537,6 +546,10 @@ def simulate_many(
                         if first:
                             for j in run.rest_jobs(workers):
                                 pending[pool.submit(_run_task, j)] = (run, False)
+            except BaseException:
+                _stop(pool)  # Ctrl-C or an error: the tasks still queued are not waited for
+                raise
+            pool.shutdown(wait=True)
     finally:
         _release_buffers()
     if while_waiting is not None:

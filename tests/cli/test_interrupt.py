@@ -88,3 +88,26 @@ def test_scenario_text_is_never_evaluated(in_tmp):
     res = CliRunner().invoke(cli, ["run", "code.toml", "-q"])
     assert res.exit_code == 0
     assert not marker.exists()
+
+
+def test_an_interrupt_while_workers_simulate_does_not_wait_for_their_queued_tasks():
+    """Ctrl-C in this process while the workers have a long run queued (here: at the first
+    progress report, once every task is submitted) stops the pool at once instead of running
+    every queued task first."""
+    import time
+
+    import pytest
+
+    from bubblesim import load_scenario
+    from bubblesim.engine.simulate import RunRequest, simulate_many
+
+    sc = load_scenario(BASELINE)
+
+    def interrupt(done, total):
+        if done > 2 * 16_384:  # chunk 0 and one more are in: every other task is queued
+            raise KeyboardInterrupt
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        simulate_many([RunRequest(sc, paths=2_000_000)], workers=2, progress=interrupt)
+    assert time.perf_counter() - t0 < 20  # the whole run takes minutes on two workers
