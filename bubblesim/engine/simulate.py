@@ -255,6 +255,12 @@ def _run_on_cluster(scheduler: str, jobs: list, workers: int):
         raise ClusterError(
             "--scheduler needs dask.distributed: pip install 'bubblesim[dask]'"
         ) from None
+    if scheduler != "local" and not scheduler.split("://", 1)[-1].strip():
+        # dask reads an empty address as "start a cluster here": say what was wrong instead
+        raise ClusterError(
+            f"--scheduler {scheduler!r}: cannot connect (not an address; expected "
+            "tcp://HOST:PORT or local)"
+        )
     cluster = None
     try:
         if scheduler == "local":
