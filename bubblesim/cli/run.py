@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from .._phases import phase
+from ..analysis.batch import load_batch, run_batch
+from ..analysis.precision import simulate_to_precision
+from ..analysis.result import simulate_with_twins
+from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish, safe_name
+from ..output.tables import batch_terminal_table, terminal_table
+from ..output.writers import prepare_outputs, write_batch, write_run
 from ..scenario.files import find_scenario_files
 from .base import (
     BubblesimError,
@@ -19,13 +25,6 @@ from .base import (
     simulation_options,
 )
 from .precision import precision_note, precision_options, precision_summary, scheduler_option
-
-
-def _prepare(scenarios) -> None:
-    """Import what the outputs need and compute the history's yardstick (see ``prepare_outputs``)."""
-    from ..output.writers import prepare_outputs
-
-    prepare_outputs(scenarios)
 
 
 @cli.command()
@@ -52,10 +51,6 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
       bubblesim run scenarios/baseline.toml --target-ci 0.002
       bubblesim run scenarios/baseline.toml -n 1000000 --scheduler tcp://10.0.0.5:8786
     """
-    # What only the outputs need (pandas, matplotlib, the history) is imported while the workers
-    # simulate (``_prepare``): the engine alone is imported before they start.
-    from ..analysis.result import simulate_with_twins
-
     with phase("load"):
         sc = load(scenario).with_overrides(paths=paths, seed=seed)
         target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
@@ -65,25 +60,17 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
         with phase("simulate"):
             ((result, twin),) = simulate_with_twins(
                 [sc], workers=workers, progress=Progress(label, enabled=not quiet),
-                while_waiting=lambda: _prepare([sc]),
+                while_waiting=lambda: prepare_outputs([sc]),
             )  # fmt: skip
-        from ..history.base_rates import attach_yardstick
-
         with phase("yardstick"):
             attach_yardstick(result, twin=twin)
     else:
-        from ..analysis.precision import simulate_to_precision
-        from ..history.base_rates import attach_yardstick
-
         result, width = simulate_to_precision(
             sc, target_ci, max_paths, workers=workers, note=precision_note(quiet)
         )
         attach_yardstick(
             result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
         )
-    from ..output.tables import terminal_table
-    from ..output.writers import write_run
-
     with phase("publish"):  # the files' own phases are timed inside
         publish(
             target,
@@ -130,11 +117,6 @@ def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
         if not quiet:
             click.echo(f"{label}: {sc.paths:,} paths, seed {sc.seed}", err=True)
         return Progress(label, enabled=not quiet)
-
-    from ..analysis.batch import load_batch, run_batch
-    from ..history.base_rates import attach_yardstick
-    from ..output.tables import batch_terminal_table
-    from ..output.writers import write_batch
 
     files, failures = find_scenario_files(items)
     loaded, invalid = load_batch(files, paths=paths, seed=seed, on_skip=skipped)
