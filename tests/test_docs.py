@@ -147,10 +147,24 @@ def test_readme_backtest_figures_are_what_backtest_prints():
     found = re.search(r"gives ([\d.]+)% / ([\d.]+)% / ([\d.]+)% historically .*? The calibrated "
                       r"model gives ([\d.]+)% / ([\d.]+)% / ([\d.]+)%", text)  # fmt: skip
     assert found and "--threshold 0.1 0.2 0.3" in text
-    out = CliRunner().invoke(
-        cli, ["backtest", "--builtin", "us-market", "--window", "1y", "--threshold", "0.1",
-              "0.2", "0.3"]  # fmt: skip
-    ).output
+    out = (
+        CliRunner()
+        .invoke(
+            cli,
+            [
+                "backtest",
+                "--builtin",
+                "us-market",
+                "--window",
+                "1y",
+                "--threshold",
+                "0.1",
+                "0.2",
+                "0.3",
+            ],  # fmt: skip
+        )
+        .output
+    )
     rows = [line.split() for line in out.splitlines() if line.strip().startswith(">= ")]
     assert [r[2] for r in rows] == [f"{v}%" for v in found.groups()[:3]]
     assert [r[7] for r in rows] == [f"{v}%" for v in found.groups()[3:]]
@@ -176,3 +190,27 @@ def test_readme_sobol_indices_are_what_sensitivity_prints(tmp_path):
     got = [rows[k] for k in ("llm_price.elasticity", "gpu_demand.long_run_growth",
                              "capex.plan_scale")]  # fmt: skip
     assert [f"{v:.3f}" for v in got] == list(found.groups())
+
+
+@pytest.mark.slow
+def test_readme_public_forecasts_table_is_what_public_questions_gives():
+    """The README's table beside the public forecasts (seven events in file order) and its
+    range of what the AI channels add: a fixed seed makes them exact (~20 s on a daily grid)."""
+    from bubblesim.analysis.result import simulate_with_twins
+
+    section = README.split("### bubblesim beside the public forecasts")[1].split(
+        "How they compare"
+    )[0]
+    shown = re.findall(r"^\| [^|]+ \| ([\d.]+)% \[([\d.]+), ([\d.]+)\] \|", section, re.M)
+    ((r, twin),) = simulate_with_twins([load_scenario(SCENARIOS / "public_questions.toml")])
+    r.attach_yardstick(no_bubble=twin)
+    rows = r.events()
+    assert len(shown) == 7
+    for row, (p, lo, hi) in zip(rows, shown, strict=False):
+        got = (f"{100 * row['probability']:.1f}", f"{100 * row['ci_low']:.1f}",
+               f"{100 * row['ci_high']:.1f}")  # fmt: skip
+        assert got == (p, lo, hi), row["name"]
+    text = " ".join(README.split("How they compare")[1].split())
+    low, high = re.search(r"The AI channels add ([\d.]+) to ([\d.]+) points", text).groups()
+    effects = [100 * row["ai_effect"] for row in rows[:7]]
+    assert (f"{min(effects):.1f}", f"{max(effects):.1f}") == (low, high)

@@ -106,11 +106,12 @@ class Comparison:
 
         rows = []
         ref = self.reference
+        own = [{e["name"]: e for e in r.events()} for r in self.results]
         for name in self.event_names():
             ref_hits = ref.event_hits(name)
             ref_fields = ref.event(name).fields()
-            for r in self.results:
-                row = next(e for e in r.events() if e["name"] == name)
+            for r, events in zip(self.results, own, strict=True):
+                row = events[name]
                 d = paired_difference(ref_hits, r.event_hits(name), paired=self.paired(r))
                 rows.append({
                     "scenario": r.scenario.name, "event": name, "label": row["label"],
@@ -123,8 +124,16 @@ class Comparison:
                     "difference_ci_low": d.ci_low, "difference_ci_high": d.ci_high,
                     "paired": d.paired,
                     "same_definition": r.event(name).fields() == ref_fields,
+                    "definition": r.event(name).fields(),
+                    "reference": [dict(x) for x in r.event(name).reference],
                 })  # fmt: skip
         return pd.DataFrame(rows)
+
+    def events_left_out(self) -> list[str]:
+        """Events some scenarios name and others do not (not compared; the tables say so)."""
+        common = set(self.event_names())
+        names = [e.name for r in self.results for e in r.scenario.events]
+        return [n for n in dict.fromkeys(names) if n not in common]
 
 
 def compare(

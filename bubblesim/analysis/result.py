@@ -15,7 +15,10 @@ import numpy as np
 from ..engine.reductions import INDICES
 from ..engine.simulate import SimulatedPaths, simulate_paths
 from ..scenario import Scenario
-if TYPE_CHECKING:  # pandas is imported by the methods that build frames, not by the engine's callers
+
+if (
+    TYPE_CHECKING
+):  # pandas is imported by the methods that build frames, not by the engine's callers
     import pandas as pd
 
 from .estimates import QUANTILES, Estimate, paired_difference, proportion, wilson_interval
@@ -57,6 +60,7 @@ class SimulationResult(SimulatedPaths):
 
     _metrics: list[dict] | None = field(default=None, repr=False)
     _quantiles: dict = field(default_factory=dict, repr=False)
+    _joint_firsts: dict = field(default_factory=dict, repr=False)  # at_least events, read once
     #: The same scenario with the AI channels off, on the same paths (see :func:`no_bubble_twin`).
     no_bubble: SimulationResult | None = field(default=None, repr=False)
     #: The history's frequency of an event, for the market's yardstick (set by the caller).
@@ -186,11 +190,13 @@ class SimulationResult(SimulatedPaths):
         event = self.event(name)
         if event.kind != "at_least":
             return self.reductions[f"event.{name}"]
-        never = np.iinfo(np.int64).max
-        times = np.stack([self.event_first(other).astype(np.int64) for other in event.of])
-        times[times < 0] = never
-        kth = np.partition(times, event.k - 1, axis=0)[event.k - 1]
-        return np.where(kth <= event.by_step, kth, -1)
+        if name not in self._joint_firsts:  # once: a joint of joints reads each of them once
+            never = np.iinfo(np.int64).max
+            times = np.stack([self.event_first(other).astype(np.int64) for other in event.of])
+            times[times < 0] = never
+            kth = np.partition(times, event.k - 1, axis=0)[event.k - 1]
+            self._joint_firsts[name] = np.where(kth <= event.by_step, kth, -1)
+        return self._joint_firsts[name]
 
     def event_hits(self, name: str) -> np.ndarray:
         """Boolean per path: did event ``name`` happen (by its ``by``)?"""

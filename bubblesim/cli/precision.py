@@ -18,7 +18,7 @@ def precision_options(f):
         type=click.FloatRange(0, 0.5, min_open=True),
         default=None,
         help="Add paths until every headline 95% half-width is at most this (e.g. 0.002); "
-        "for compare, the paired differences'.",
+        "for compare, the paired differences'. The headline metrics only, not [[events]].",
     )
     @click.option(
         "--max-paths",

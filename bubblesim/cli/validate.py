@@ -48,7 +48,11 @@ def validate(scenarios, brief):
                 f"      correlations: {', '.join(sc.correlation_variables)}: {list(map(list, sc.correlation_matrix))}"
             )
         for event in sc.events:
-            refs = f"  ({len(event.reference)} public forecast(s) beside it)" if event.reference else ""
+            refs = (
+                f"  ({len(event.reference)} public forecast(s) beside it)"
+                if event.reference
+                else ""
+            )
             click.echo(f"      event {event.name}: {event.label()}{refs}")
     if failed:
         raise BubblesimError(f"{failed} of {len(scenarios)} scenario files are invalid")

@@ -103,8 +103,8 @@ def event_first(event, levels: np.ndarray) -> np.ndarray:
     """Per path, the grid index at which ``event`` first happened (by ``event.by_step``), -1
     where it did not: a ``drawdown_within`` fall of ``event.depth`` from the highest level of
     the last ``event.window_steps`` steps, or a ``below`` level at or under ``event.level`` times
-    the start (anywhere by ``by``, or at ``by`` with ``event.at``; reaching the level counts, as
-    in the fall-below-start metric and in the questions, "at or below"). ``levels`` is time-major
+    the start (at any step from the first to ``by``, or at ``by`` with ``event.at``; reaching the
+    level counts, as in the fall-below-start metric and in the questions, "at or below"). ``levels`` is time-major
     ``(n_points, n_paths)``. With a window as long as ``by``, the drawdown is the one from the
     running peak, float for float (:func:`path_summaries`' drawdown metric)."""
     last = event.by_step
@@ -112,7 +112,14 @@ def event_first(event, levels: np.ndarray) -> np.ndarray:
         if event.at:
             hit = levels[last] / levels[0] <= event.level
             return np.where(hit, last, -1)
-        reached = levels[: last + 1] / levels[0] <= event.level
+        # from the first step: the start itself is not a fall (a level of 1 or more would
+        # otherwise count every path at the start)
+        reached = np.concatenate(
+            [
+                np.zeros((1, levels.shape[1]), dtype=bool),
+                levels[1 : last + 1] / levels[0] <= event.level,
+            ]
+        )
     elif event.kind == "drawdown_within":
         peak = rolling_max(levels[: last + 1], event.window_steps)
         np.divide(levels[: last + 1], peak, out=peak)

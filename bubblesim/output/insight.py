@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from .files import atomic_write_text
 from ..scenario.schema import PARAMETERS
+from .files import atomic_write_text
 from .plots import _pyplot, save_figure
 
 __all__ = [

@@ -133,10 +133,11 @@ def _events_table(rows: list[dict], with_difference: bool, reference: str) -> st
                 f"{100 * r['difference_ci_high']:+.1f}]</td>"
             )  # fmt: skip
         refs = "".join(
-            f"<li><b>{100 * f['probability']:.0f}%</b> {escape(f['who'])}, {escape(f['when'])}"
+            f"<li><b>{100 * f['probability']:.4g}%</b> {escape(f['who'])}, {escape(f['when'])}"
             + (f": &ldquo;{escape(f['question'])}&rdquo;" if f.get("question") else "")
             + f"<span class='src'>{escape(f['source'])}"
-            + (f" &middot; {escape(f['note'])}" if f.get("note") else "") + "</span></li>"
+            + (f" &middot; {escape(f['note'])}" if f.get("note") else "")
+            + "</span></li>"
             for f in r.get("reference") or []
         )
         refs = f"<ul class='refs'>{refs}</ul>" if refs else "&ndash;"

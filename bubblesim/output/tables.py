@@ -87,9 +87,7 @@ def event_lines(rows: list[dict], scenario: str | None = None) -> list[str]:
     lines = ["", f"  events{f' of {scenario}' if scenario else ''}:"]
     width = max(22, *(len(r["name"]) + 2 for r in rows))
     for r in rows:
-        line = (
-            f"  {r['name']:<{width}}{_pct(r['probability']):>8}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
-        )
+        line = f"  {r['name']:<{width}}{_pct(r['probability']):>8}  [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
         if "no_bubble_probability" in r:
             line += (
                 f"   no bubble {_pct(r['no_bubble_probability']).strip()}, AI adds "
@@ -99,7 +97,7 @@ def event_lines(rows: list[dict], scenario: str | None = None) -> list[str]:
         lines += [line, f"    {r['label']}"]
         for ref in r.get("reference", []):
             lines.append(
-                f"    others' forecast (not data): {ref['probability']:.0%}, {ref['who']}, "
+                f"    others' forecast (not data): {100 * ref['probability']:.4g}%, {ref['who']}, "
                 f"{ref['when']}: {ref['source']}"
             )
     return lines
@@ -173,9 +171,13 @@ def comparison_terminal_table(comparison) -> str:
                 lines.append(
                     f"  {name:<{ew}}{r['scenario']:<{width + 2}}{_pct(r['probability']):>11}  "
                     f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]{diff:>15}  {ci}"
+                    + _yardstick_text(r)
                 )
             lines.append(f"    {sub.iloc[0]['label']}")
             lines.append("")
+    left_out = comparison.events_left_out()
+    if left_out:
+        lines.append(f"  events not in every scenario, not compared: {', '.join(left_out)}")
     if not all(comparison.paired(r) for r in comparison.results):
         lines.append(
             "  note: some scenarios differ in time grid; their differences use independent intervals"

@@ -292,9 +292,10 @@ def _comparison_events(comparison) -> list[dict]:
     refs = {(r.scenario.name, e.name): [dict(x) for x in e.reference]
             for r in comparison.results for e in r.scenario.events}  # fmt: skip
     return [
-        {**row, "reference": refs.get((row["scenario"], row["event"]), [])}
+        {**row, "reference": refs.get((row["scenario"], row["event"]), []),
+         "label": row["label"] + ("" if row["same_definition"] else " (defined differently here)")}
         for row in comparison.event_table().to_dict(orient="records")
-    ]
+    ]  # fmt: skip
 
 
 def batch_folder_names(results) -> list[str]:
@@ -343,8 +344,11 @@ def write_batch(results, folder: Path, failures: list[str], workers: int = 1) ->
         + [(folder / n / "fan_market.png", f"{n}: broad market") for n in folders],
         with_difference=False,
         notes=notes,
-        events=[{**e, "scenario": r.scenario.name, "event": e["name"]}
-                for r in results for e in r.events()],  # fmt: skip
+        events=[
+            {**e, "scenario": r.scenario.name, "event": e["name"]}
+            for r in results
+            for e in r.events()
+        ],  # fmt: skip
     )
     path = folder / "report.html"
     atomic_write_text(path, html)

@@ -8,8 +8,8 @@ fall-below-start metrics, each one of three kinds:
     (``"10d"`` trading days, ``"6w"`` weeks, ``"3m"`` months, ``"2y"`` years), by the date ``by``
     (default: the horizon's end);
 ``below``
-    the index at or below ``level`` times its start (e.g. 0.85) at any grid point by ``by``, or,
-    with ``at = true``, at ``by`` itself;
+    the index at or below ``level`` times its start (e.g. 0.85) at any step from the first to
+    ``by``, or, with ``at = true``, at ``by`` itself (the horizon's end without a ``by``);
 ``at_least``
     at least ``k`` of the events named in ``of`` (events defined above it), each by its own
     ``by``, all by this event's ``by`` (``k = 1`` is "any of").
@@ -44,7 +44,16 @@ _UNIT_NAMES = {"d": "trading days", "w": "weeks", "m": "months", "y": "years"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dwmy])\s*$")
 _FIELDS = {
-    "drawdown_within": {"name", "index", "kind", "depth", "window", "by", "reference", "description"},
+    "drawdown_within": {
+        "name",
+        "index",
+        "kind",
+        "depth",
+        "window",
+        "by",
+        "reference",
+        "description",
+    },
     "below": {"name", "index", "kind", "level", "by", "at", "reference", "description"},
     "at_least": {"name", "kind", "k", "of", "by", "reference", "description"},
 }
@@ -89,7 +98,7 @@ class Event:
         """A short description for tables, e.g. ``AI index falls 40% within 2y by 2027-12-31``."""
         by = f"by {self.by_date}"
         if self.kind == "drawdown_within":
-            what = f"{_index_label(self.index)} falls {self.depth:.0%} within {self.window}"
+            what = f"{_index_label(self.index)} falls {100 * self.depth:.4g}% within {self.window}"
         elif self.kind == "below":
             when = f"at {self.by_date}" if self.at else by
             return f"{_index_label(self.index)} at or below {self.level:.4g} x its start {when}"
@@ -116,6 +125,8 @@ def window_steps(text: str, steps_per_year: int, n_steps: int) -> tuple[int, flo
             f"years), got {text!r}"
         )
     years = float(m.group(1)) / WINDOW_UNITS[m.group(2)]
+    if not math.isfinite(years * steps_per_year):
+        raise ValueError(f"window {text!r} is not a finite length")
     steps = math.floor(years * steps_per_year + 1e-9)
     if steps < 1:
         step = _step_text(steps_per_year)
@@ -191,7 +202,9 @@ def _fraction(value: Any, where: str) -> float:
     return float(value)
 
 
-def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarray) -> tuple[Event, ...]:
+def parse_events(
+    raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarray
+) -> tuple[Event, ...]:
     """Validate a scenario's ``events`` value (a list of tables). Raises ``ValueError`` whose
     message starts with the event and field it is about (``events[2] 'x'.window: ...``)."""
     if not isinstance(raw, list):
@@ -213,7 +226,9 @@ def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarr
             raise ValueError(f"{where}.name: a second event with this name")
         kind = entry.get("kind")
         if kind not in EVENT_KINDS:
-            raise ValueError(f"{where}.kind: expected one of {', '.join(EVENT_KINDS)}, got {kind!r}")
+            raise ValueError(
+                f"{where}.kind: expected one of {', '.join(EVENT_KINDS)}, got {kind!r}"
+            )
         unknown = sorted(set(entry) - _FIELDS[kind])
         if unknown:
             raise ValueError(
@@ -224,7 +239,7 @@ def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarr
         if kind != "at_least":
             index = entry.get("index")
             if index not in INDEX_NAMES:
-                raise ValueError(f"{where}.index: expected \"ai\" or \"market\", got {index!r}")
+                raise ValueError(f'{where}.index: expected "ai" or "market", got {index!r}')
             args["index"] = index
         if "by" in entry:
             try:
@@ -259,24 +274,26 @@ def parse_events(raw: Any, *, steps_per_year: int, n_steps: int, dates: np.ndarr
             at = entry.get("at", False)
             if not isinstance(at, bool):
                 raise ValueError(f"{where}.at: expected true or false, got {at!r}")
-            if at and "by" not in entry:
-                raise ValueError(f"{where}.at: at = true needs a date by (the level is read there)")
-            args["at"] = at
+            args["at"] = at  # without a by: read at the horizon's end
         else:
             of = entry.get("of")
             if not isinstance(of, list) or not of or not all(isinstance(x, str) for x in of):
                 raise ValueError(f"{where}.of: expected a list of the names of events above it")
             for other in of:
                 if other not in names:
-                    hint = " (it is below this one: list it first)" if any(
-                        isinstance(e, dict) and e.get("name") == other for e in raw[i + 1 :]
-                    ) else ""
+                    hint = (
+                        " (it is below this one: list it first)"
+                        if any(isinstance(e, dict) and e.get("name") == other for e in raw[i + 1 :])
+                        else ""
+                    )
                     raise ValueError(f"{where}.of: {other!r} is not an event defined above{hint}")
             if len(set(of)) != len(of):
                 raise ValueError(f"{where}.of: an event named twice")
             k = entry.get("k")
             if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(of):
-                raise ValueError(f"{where}.k: expected a whole number from 1 to {len(of)}, got {k!r}")
+                raise ValueError(
+                    f"{where}.k: expected a whole number from 1 to {len(of)}, got {k!r}"
+                )
             args["k"], args["of"] = k, tuple(of)
         desc = entry.get("description", "")
         if not isinstance(desc, str):

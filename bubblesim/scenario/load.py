@@ -302,6 +302,21 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> dict:
     return merged
 
 
+def _merge_events(parent: list, child: list) -> list:
+    """A file's ``[[events]]`` added to its parent's: the parent's first (so the child's
+    ``at_least`` may name them), an event of the same name replaced where it stood, and an
+    empty ``events = []`` clearing them."""
+    if not child:
+        return []
+
+    def named(e):
+        return e.get("name") if isinstance(e, dict) else None
+
+    mine = {named(e): e for e in child if named(e) is not None}
+    merged = [copy.deepcopy(mine.pop(named(e), e)) for e in parent]
+    return merged + [copy.deepcopy(e) for e in child if named(e) in mine or named(e) is None]
+
+
 def _mark_correlations(merged: dict, parent: dict, child: dict) -> None:
     """Record which file the merged ``[correlations]`` come from when ``child`` inherits them."""
     if "correlations" in parent and "correlations" not in child:
@@ -316,7 +331,9 @@ def _merge(parent: dict, child: dict) -> dict:
     """Child overrides parent key by key inside each section; values are replaced whole."""
     out = copy.deepcopy(parent)
     for section, content in child.items():
-        if (
+        if section == "events" and isinstance(content, list) and isinstance(out.get(section), list):
+            out[section] = _merge_events(out[section], content)
+        elif (
             isinstance(content, dict)
             and isinstance(out.get(section), dict)
             and section != "correlations"

@@ -61,6 +61,41 @@ def test_below_a_level_by_a_date_and_at_it():
     assert event_first(short, LEVELS)[2] == -1
 
 
+def test_below_never_counts_the_start_so_a_level_of_one_or_more_asks_about_later_steps():
+    at_start = _event(kind="below", level=1.0, by_step=6)  # step 0 (the start) never counts
+    assert event_first(at_start, LEVELS).tolist() == [3, 1, 1]  # path 2 is 100 again at step 1
+    above = _event(kind="below", level=1.05, by_step=2)  # at or below 105 at steps 1-2
+    assert event_first(above, LEVELS).tolist() == [-1, 1, 1]
+    at_end = _event(kind="below", level=1.0, at=True, by_step=6)
+    assert event_first(at_end, LEVELS).tolist() == [6, 6, 6]
+
+
+def test_at_least_on_hand_made_first_dates():
+    from dataclasses import dataclass
+
+    from bubblesim.analysis.result import SimulationResult
+
+    @dataclass
+    class _Scenario:
+        events: tuple
+        name: str = "hand"
+
+    firsts = {"a": [2, -1, 5, -1, 1], "b": [4, 3, -1, -1, 1], "c": [-1, 6, 5, -1, 9]}
+    events = tuple(_event(name=n, kind="below", level=0.9, by_step=9) for n in firsts) + (
+        Event(name="two", kind="at_least", k=2, of=("a", "b", "c"), by_step=9),
+        Event(name="two_by5", kind="at_least", k=2, of=("a", "b", "c"), by_step=5),
+        Event(name="all", kind="at_least", k=3, of=("a", "b", "c"), by_step=9),
+        Event(name="nested", kind="at_least", k=1, of=("two_by5", "c"), by_step=9),
+    )
+    r = SimulationResult.__new__(SimulationResult)
+    r.scenario, r._joint_firsts = _Scenario(events), {}
+    r.reductions = {f"event.{n}": np.array(v, dtype=np.int8) for n, v in firsts.items()}
+    assert r.event_first("two").tolist() == [4, 6, 5, -1, 1]  # the second date of each path
+    assert r.event_first("two_by5").tolist() == [4, -1, 5, -1, 1]  # 6 is after by
+    assert r.event_first("all").tolist() == [-1, -1, -1, -1, 9]
+    assert r.event_first("nested").tolist() == [4, 6, 5, -1, 1]
+
+
 def test_rolling_max_is_the_window_maximum_for_every_window():
     rng = np.random.default_rng(1)
     x = rng.random((41, 7))
@@ -71,8 +106,12 @@ def test_rolling_max_is_the_window_maximum_for_every_window():
 
 def _grid(steps_per_year=12, years=5.0, start="2026-01", events=(), name="test", **sections):
     return make_scenario(
-        scenario={"start": start, "horizon_years": years, "steps_per_year": steps_per_year,
-                  "name": name},
+        scenario={
+            "start": start,
+            "horizon_years": years,
+            "steps_per_year": steps_per_year,
+            "name": name,
+        },
         events=list(events),
         **sections,
     )
@@ -93,6 +132,19 @@ def test_windows_in_trading_days_on_a_daily_grid_and_too_short_on_a_monthly_one(
     assert "1 month" in text and "steps_per_year = 12" in text
 
 
+def test_by_reads_the_nearest_grid_point_not_the_next():
+    sc = _grid(12, 2.0)
+    dates = sc.dates()
+    # a day after a grid point reads that point; a day before the next reads the next
+    after = str(dates[5] + np.timedelta64(1, "D"))
+    before = str(dates[6] - np.timedelta64(1, "D"))
+    got = _grid(12, 2.0, events=[
+        {"name": "a", "index": "market", "kind": "below", "level": 0.9, "by": after},
+        {"name": "b", "index": "market", "kind": "below", "level": 0.9, "by": before},
+    ]).events  # fmt: skip
+    assert (got[0].by_step, got[1].by_step) == (5, 6)
+
+
 def test_by_reads_the_grid_point_nearest_the_date():
     sc = _grid(12, 2.0, events=[{"name": "x", "index": "market", "kind": "below",
                                  "level": 0.9, "by": "2026-12-31"}])  # fmt: skip
@@ -102,6 +154,9 @@ def test_by_reads_the_grid_point_nearest_the_date():
     toml_date = _grid(12, 2.0, events=[{"name": "x", "index": "market", "kind": "below",
                                         "level": 0.9, "by": datetime.date(2026, 12, 31)}])  # fmt: skip
     assert toml_date.events[0].by_step == 12
+    stamp = _grid(12, 2.0, events=[{"name": "x", "index": "market", "kind": "below", "level": 0.9,
+                                    "by": datetime.datetime(2026, 12, 31, 16, 0)}])  # fmt: skip
+    assert stamp.events[0].by_step == 12
 
 
 def _run(sc, paths=2000, seed=5, **kw):
@@ -200,12 +255,51 @@ def test_events_are_the_same_however_the_run_is_cut_and_on_workers():
         assert np.array_equal(short.event_first(e.name), one.event_first(e.name)[:4096])
 
 
+def test_on_a_daily_grid_events_are_the_same_across_workers_and_pieces():
+    """A daily grid cuts each block into pieces (2,144 paths at 505 points): the events read
+    on them are those of one piece or one worker."""
+    events = [
+        {"name": "fast", "index": "ai", "kind": "drawdown_within", "depth": 0.1, "window": "10d"},
+        {"name": "low", "index": "market", "kind": "below", "level": 0.95, "by": "2026-09-30"},
+    ]  # fmt: skip
+    sc = _grid(252, 2.0, events=events)
+    one = _run(sc, paths=5000, seed=3)
+    two = _run(sc, paths=5000, seed=3, workers=2)
+    full = _run(sc, paths=5000, seed=3, keep_paths=5000)  # the events from the full paths
+    for e in sc.events:
+        assert np.array_equal(one.event_first(e.name), two.event_first(e.name))
+        levels = full.states["ai_index" if e.index == "ai" else "market"]
+        assert np.array_equal(one.event_first(e.name), event_first(e, levels))
+    assert 0 < one.event_hits("fast").mean() < 1 and 0 < one.event_hits("low").mean() < 1
+
+
+def test_a_child_file_adds_its_events_to_its_parents(tmp_path):
+    from bubblesim import load_scenario
+
+    parent = tmp_path / "parent.toml"
+    parent.write_text(
+        '[[events]]\nname = "a"\nindex = "ai"\nkind = "below"\nlevel = 0.8\n'
+        '[[events]]\nname = "b"\nindex = "ai"\nkind = "below"\nlevel = 0.7\n'
+    )
+    child = tmp_path / "child.toml"
+    child.write_text(
+        'extends = "parent.toml"\n'
+        '[[events]]\nname = "b"\nindex = "market"\nkind = "below"\nlevel = 0.9\n'
+        '[[events]]\nname = "either"\nkind = "at_least"\nk = 1\nof = ["a", "b"]\n'
+    )
+    got = load_scenario(child).events
+    assert [(e.name, e.index) for e in got] == [("a", "ai"), ("b", "market"), ("either", None)]
+    clear = tmp_path / "clear.toml"
+    clear.write_text('extends = "parent.toml"\nevents = []\n')
+    assert load_scenario(clear).events == ()
+
+
 def test_events_in_summary_json_and_correction_by_date(tmp_path):
     path = tmp_path / "ev.toml"
     path.write_text(
         '[scenario]\nname = "ev"\nhorizon_years = 3\n[simulation]\npaths = 1500\n'
         '[[events]]\nname = "low"\nindex = "market"\nkind = "below"\nlevel = 0.85\n'
-        'by = 2026-12-31\n'
+        "by = 2026-12-31\n"
         '[[events.reference]]\nprobability = 0.39\nwho = "Kalshi traders"\nwhen = "2026-02-20"\n'
         'source = "https://example.org/kalshi"\n'
     )
@@ -218,7 +312,9 @@ def test_events_in_summary_json_and_correction_by_date(tmp_path):
                 "ci_high", "paths_hit", "no_bubble_probability", "ai_effect", "ai_effect_ci_low",
                 "ai_effect_ci_high", "reference"):  # fmt: skip
         assert key in ev, key
-    assert ev["reference"][0]["probability"] == 0.39 and ev["reference"][0]["who"] == "Kalshi traders"
+    assert (
+        ev["reference"][0]["probability"] == 0.39 and ev["reference"][0]["who"] == "Kalshi traders"
+    )
     assert ev["paths_hit"] == round(ev["probability"] * 1500)
     assert ev["ci_low"] < ev["probability"] < ev["ci_high"]
     import pandas as pd
@@ -284,7 +380,8 @@ BAD = [
      "not after the start"),
     ({"name": "x", "index": "ai", "kind": "below", "level": 0.9, "by": "June 2027"}, "x'.by",
      "YYYY-MM-DD"),
-    ({"name": "x", "index": "ai", "kind": "below", "level": 0.9, "at": True}, "x'.at", "needs a date"),
+    ({"name": "x", "index": "ai", "kind": "drawdown_within", "depth": 0.3, "window": "9" * 400 + "y"},
+     "x'.window", "not a finite length"),
     ({"name": "x", "index": "ai", "kind": "below", "level": 0.9, "depth": 0.2}, "x'.depth",
      "not a field of a below event"),
     ({"name": "x", "kind": "at_least", "k": 1, "of": ["nope"]}, "x'.of", "'nope' is not an event"),
@@ -321,7 +418,21 @@ def test_a_bad_event_file_exits_2_with_one_line_and_writes_nothing(tmp_path):
 
 
 def test_a_scenario_without_events_keeps_its_hash():
+    from bubblesim import load_scenario
+
+    from ..conftest import SCENARIOS
+
     plain = make_scenario()
     with_one = _grid(events=[{"name": "x", "index": "ai", "kind": "below", "level": 0.9}])
     assert plain.sha256 != with_one.sha256
     assert plain.events == () and "events" not in plain.resolved
+    # the baseline's hash as recorded in every output before events existed
+    assert load_scenario(SCENARIOS / "baseline.toml").sha256.startswith("2bcf50c691e97b3c")
+
+
+def test_a_reference_may_be_one_table():
+    one = _grid(events=[{"name": "x", "index": "ai", "kind": "below", "level": 0.9,
+                         "reference": {"probability": 0.2, "who": "w", "when": "2026-01-01",
+                                       "source": "s"}}])  # fmt: skip
+    assert one.events[0].reference == ({"probability": 0.2, "who": "w", "when": "2026-01-01",
+                                        "source": "s"},)  # fmt: skip

@@ -18,7 +18,7 @@ def test_an_in_process_cluster_gives_the_numbers_of_a_local_run(tmp_path):
         '[[events]]\nname = "fast"\nindex = "ai"\nkind = "drawdown_within"\ndepth = 0.2\n'
         'window = "3m"\n'
         '[[events]]\nname = "low"\nindex = "market"\nkind = "below"\nlevel = 0.9\n'
-        'by = 2027-01-01\n'
+        "by = 2027-01-01\n"
     )
     sc = load_scenario(path)
     local = simulate(sc, paths=9000, keep_paths=9000, seed=4)  # three blocks, the last one partial
