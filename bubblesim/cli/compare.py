@@ -14,6 +14,7 @@ from ..output.files import output_folder, publish
 from ..output.tables import comparison_terminal_table
 from ..output.writers import prepare_outputs, write_comparison
 from .base import (
+    BubblesimError,
     Progress,
     cli,
     load,
@@ -46,6 +47,14 @@ def compare(scenarios, paths, seed, workers, quiet, target_ci, max_paths, out, f
       bubblesim compare scenarios/baseline.toml scenarios/funding_crunch.toml -n 50000 -o outputs/crunch
     """
     loaded = [load(p) for p in scenarios]
+    seen: dict[str, str] = {}
+    for path, sc in zip(scenarios, loaded, strict=True):
+        if sc.name in seen:  # the tables and figures are keyed by name
+            raise BubblesimError(
+                f"{path}: scenario.name: {sc.name!r} is also the name of {seen[sc.name]}; "
+                "compare needs a different [scenario] name for each"
+            )
+        seen[sc.name] = path
     first = loaded[0].with_overrides(paths=paths, seed=seed)
     target = output_folder(out, Path("outputs") / "compare", force, notice)
 

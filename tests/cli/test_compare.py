@@ -133,3 +133,18 @@ def test_a_redrawn_fan_joins_the_manifest_so_force_may_replace_the_run(in_tmp):
     (in_tmp / "r" / "notes.txt").write_text("mine")
     res = invoke("run", BASE, "-n", "300", "-q", "-o", "r", "--force")
     assert res.exit_code == 2 and "notes.txt" in res.stderr
+
+
+def test_two_scenarios_of_the_same_name_are_one_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from bubblesim.cli import cli
+
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('[scenario]\nname = "same"\n')
+    b.write_text('[scenario]\nname = "same"\n[llm_price]\nannual_decay = 40\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["compare", str(a), str(b), "-n", "300", "--out", str(out)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "b.toml: scenario.name: 'same' is also the name of" in res.output
+    assert not out.exists()
