@@ -21,6 +21,11 @@ __all__ = ["Comparison", "compare", "same_grid"]
 KINDS = (("drawdown", "drawdown"), ("fall", "fall_below_start"))
 
 
+def _definition(event) -> dict:
+    """What decides an event's outcome: its fields without the description."""
+    return {k: v for k, v in event.fields().items() if k != "description"}
+
+
 def same_grid(a: Scenario, b: Scenario) -> bool:
     """Whether two scenarios share the time grid (a condition for paired paths)."""
     return (a.start, a.steps_per_year, a.n_steps) == (b.start, b.steps_per_year, b.n_steps)
@@ -109,7 +114,6 @@ class Comparison:
         own = [{e["name"]: e for e in r.events()} for r in self.results]
         for name in self.event_names():
             ref_hits = ref.event_hits(name)
-            ref_fields = ref.event(name).fields()
             for r, events in zip(self.results, own, strict=True):
                 row = events[name]
                 d = paired_difference(ref_hits, r.event_hits(name), paired=self.paired(r))
@@ -123,7 +127,7 @@ class Comparison:
                     "difference": d.difference, "difference_std_error": d.std_error,
                     "difference_ci_low": d.ci_low, "difference_ci_high": d.ci_high,
                     "paired": d.paired,
-                    "same_definition": r.event(name).fields() == ref_fields,
+                    "same_definition": _definition(r.event(name)) == _definition(ref.event(name)),
                     "definition": r.event(name).fields(),
                     "reference": [dict(x) for x in r.event(name).reference],
                 })  # fmt: skip

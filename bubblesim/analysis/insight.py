@@ -118,7 +118,7 @@ class EventMetric:
 
     @property
     def label(self) -> str:
-        return f"{self.event} ({self.text})"
+        return self.event  # the name: titles and axis labels must fit (the text is in the tables)
 
     @property
     def recorded(self) -> dict[str, list[float]]:

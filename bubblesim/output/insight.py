@@ -200,6 +200,8 @@ def sensitivity_terminal_table(result) -> str:
         f"({result.paths:,} paths, seed {result.seed}, method {result.method})",
         "",
     ]
+    if getattr(result.metric, "text", None):  # an event: what it asks
+        lines.insert(1, f"  {result.metric.event}: {result.metric.text}")
     if result.method == "tornado":
         lines.append(
             f"  {'parameter':<36}{'low':>10}{'high':>10}{'P(low)':>9}{'P(high)':>9}  effect (paired 95%)"

@@ -260,6 +260,7 @@ def write_comparison(comparison, folder: Path) -> list[Path]:
         "scenarios": _runs(comparison.results),
         "metrics": table.to_dict(orient="records"),
         "events": comparison.event_table().to_dict(orient="records"),
+        "events_not_compared": comparison.events_left_out(),
     }
     path = folder / "comparison.json"
     atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
@@ -280,6 +281,12 @@ def write_comparison(comparison, folder: Path) -> list[Path]:
         figures=[(folder / f"{stem}.png", cap) for stem, cap in captions.items()],
         with_difference=len(comparison.results) > 1,
         events=_comparison_events(comparison),
+        notes=(
+            "; events not in every scenario, not compared: "
+            + ", ".join(comparison.events_left_out())
+            if comparison.events_left_out()
+            else ""
+        ),
     )
     path = folder / "report.html"
     atomic_write_text(path, html)

@@ -346,6 +346,16 @@ def test_compare_pairs_events_and_the_twin_gives_the_ai_effect():
     )
     ev = {e["name"]: e for e in r0.events()}["fast"]
     assert ev["ai_effect"] == pytest.approx(ev["probability"] - ev["no_bubble_probability"])
+    # a description or a reference is not a definition; a depth is
+    worded = [dict(e, description="said otherwise") for e in EVENTS]
+    deeper = [dict(e, depth=0.4) if e["name"] == "fast" else e for e in EVENTS[:1]]
+    three = [base, _grid(12, 3.0, events=worded, name="worded"),
+             _grid(12, 3.0, events=deeper, name="deeper")]  # fmt: skip
+    table = Comparison([simulate(sc, paths=500, seed=2) for sc in three]).event_table()
+    same = dict(zip(table["scenario"], table["same_definition"], strict=True))
+    assert same == {"test": True, "worded": True, "deeper": False}
+    assert Comparison([simulate(sc, paths=500, seed=2) for sc in three]).events_left_out() == [
+        "low", "at_end", "either"]  # fmt: skip
 
 
 def test_the_insight_commands_take_an_event_as_the_metric(tmp_path):
