@@ -491,9 +491,23 @@ class RunRequest:
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Stop a pool at once: cancel its queued tasks and end its worker processes (a pool left
-    to shut down on its own would first run every task already submitted)."""
+    to shut down on its own would first run every task already submitted). The queue that feeds
+    the workers is not joined: its thread may be blocked writing a task no worker will read
+    (Python 3.11; gh-94777); a half-sent result is handled below. Either hung the interpreter at
+    exit after "Interrupted"."""
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:
+        queue.cancel_join_thread()
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
+        process.join(5)
+    # A worker ended while sending its result leaves half a message in the result pipe, which
+    # the pool's thread would wait on for ever (this process holds the pipe's other end):
+    # closing that end gives it EOF, and it winds the pool down.
+    results = getattr(pool, "_result_queue", None)
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
