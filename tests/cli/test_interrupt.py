@@ -103,11 +103,14 @@ def test_an_interrupt_while_workers_simulate_does_not_wait_for_their_queued_task
 
     sc = load_scenario(BASELINE)
 
+    at = []
+
     def interrupt(done, total):
         if done > 2 * 16_384:  # chunk 0 and one more are in: every other task is queued
+            at.append(time.perf_counter())
             raise KeyboardInterrupt
 
-    t0 = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
         simulate_many([RunRequest(sc, paths=2_000_000)], workers=2, progress=interrupt)
-    assert time.perf_counter() - t0 < 20  # the whole run takes minutes on two workers
+    # from the interrupt to the return: seconds, where running the queued tasks takes minutes
+    assert time.perf_counter() - at[0] < 5
