@@ -51,7 +51,8 @@ def bubbles(panel, builtin, years, runup, net, crash, crash_years, fit, fmt):
     crashed (Wilson 95%), the share of all industry-months followed by a crash, the crash share
     by trailing net run-up (intervals resample whole industries), crash sizes and the 1999-2002
     tech crash; --fit adds the logistic hazard with errors clustered by industry, scored out of
-    sample (fit 1969-1995, scored 1996-2021) against the base rate.
+    sample (fit on the months to 1995, scored on those after; the trailing and following
+    windows trim both ends, and the output prints the years used) against the base rate.
 
     PANEL is a CSV of monthly returns (decimals) in the bundled layout: a `month` column
     (YYYY-MM), one column per industry and a `Market` column. --format csv prints the episodes;

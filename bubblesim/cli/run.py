@@ -39,7 +39,8 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
     Prints a table of correction odds with 95% intervals and, for the market, the history's base
     rate of the same event (US market 1926-2018, same number of months) and the odds of the same
     paths with the AI channels off. Writes to the output folder:
-    summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png.
+    summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png,
+    crash_inputs.png (when some inputs are distributions) and bubblesim-manifest.json.
     An existing run is never overwritten without --force: with no --out the next free
     numbered folder is used instead. Files appear all at once when the run completes.
 
