@@ -97,10 +97,14 @@ class SimulationResult(SimulatedPaths):
 
     def cumulative(self, index: str, threshold: float) -> pd.DataFrame:
         """P(first drawdown past ``threshold`` by each date), with 95% Wilson intervals."""
+        j = self._threshold_number(index, threshold)
+        return self._by_date(self.reductions[f"{index}.first_drawdown.{j}"])
+
+    def _by_date(self, first: np.ndarray) -> pd.DataFrame:
+        """From per-path first dates (-1 never): P(happened by each date), its standard error
+        and 95% Wilson interval, one row per grid point."""
         import pandas as pd
 
-        j = self._threshold_number(index, threshold)
-        first = self.reductions[f"{index}.first_drawdown.{j}"]
         n_points = self.scenario.n_steps + 1
         counts = np.bincount(first[first >= 0], minlength=n_points)[:n_points]
         cum = np.cumsum(counts)
@@ -222,12 +226,9 @@ class SimulationResult(SimulatedPaths):
             rows.append(row)
         return rows
 
-    def event_cumulative(self, name: str) -> np.ndarray:
-        """P(event ``name`` has happened by each grid point), one value per point."""
-        first = self.event_first(name)
-        n_points = self.scenario.n_steps + 1
-        counts = np.bincount(first[first >= 0], minlength=n_points)[:n_points]
-        return np.cumsum(counts) / self.paths
+    def event_cumulative(self, name: str) -> pd.DataFrame:
+        """P(event ``name`` has happened by each date), with 95% Wilson intervals."""
+        return self._by_date(self.event_first(name))
 
     def summary(self) -> pd.DataFrame:
         """The headline probabilities as a DataFrame (one row per metric)."""

@@ -186,41 +186,31 @@ def comparison_terminal_table(comparison) -> str:
 
 
 def batch_table(results) -> pd.DataFrame:
-    """One row per scenario and metric."""
+    """One row per scenario and metric (and event)."""
     rows = []
     for r in results:
+        run = {
+            "scenario": r.scenario.name,
+            "file": r.scenario.path,
+            "paths": r.paths,
+            "seed": r.seed,
+            "scenario_sha256": r.scenario.sha256,
+        }
         for m in r.metrics():
-            rows.append(
-                {
-                    "scenario": r.scenario.name,
-                    "file": r.scenario.path,
-                    "paths": r.paths,
-                    "seed": r.seed,
-                    "scenario_sha256": r.scenario.sha256,
-                    **{k: m[k] for k in ("name", "index", "threshold", *METRIC_FIELDS)},
-                    **{k: m[k] for k in YARDSTICK_FIELDS if k in m},
-                }
-            )
+            rows.append({**run, **{k: m[k] for k in ("name", "index", "threshold")},
+                         **_estimate_fields(m)})  # fmt: skip
         for e in r.events():  # the events, named in a column only batches with events have
-            rows.append(
-                {
-                    "scenario": r.scenario.name,
-                    "file": r.scenario.path,
-                    "paths": r.paths,
-                    "seed": r.seed,
-                    "scenario_sha256": r.scenario.sha256,
-                    "name": "event",
-                    "index": e["index"],
-                    "threshold": float("nan"),
-                    **{k: e[k] for k in METRIC_FIELDS},
-                    **{k: e[k] for k in YARDSTICK_FIELDS if k in e},
-                    "event": e["name"],
-                }
-            )
+            rows.append({**run, "name": "event", "index": e["index"], "threshold": float("nan"),
+                         **_estimate_fields(e), "event": e["name"]})  # fmt: skip
     table = pd.DataFrame(rows)
     if "event" in table:
         table["event"] = table["event"].fillna("")
     return table
+
+
+def _estimate_fields(row: dict) -> dict:
+    """A metric's or an event's probability, error, interval and (when carried) yardstick."""
+    return {k: row[k] for k in (*METRIC_FIELDS, *YARDSTICK_FIELDS) if k in row}
 
 
 def batch_terminal_table(results) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._phases import phase
 from .._version import __version__
-from ..analysis.estimates import METRIC_FIELDS, wilson_interval
+from ..analysis.estimates import METRIC_FIELDS
 from ..analysis.insight import crash_inputs, parse_metric
 from ..analysis.result import INDICES, YARDSTICK_FIELDS, SimulationResult
 from ..engine.rng import BLOCK_SIZE
@@ -131,16 +131,12 @@ def correction_by_date(result: SimulationResult) -> pd.DataFrame:
     if result.scenario.events:  # the events' rows, named in a column of their own
         for f in frames:
             f.insert(0, "event", "")
-        dates = pd.to_datetime(result.dates)
-        n = result.paths
         for event in result.scenario.events:
-            p = result.event_cumulative(event.name)
-            lows, highs = zip(*(wilson_interval(int(round(q * n)), n) for q in p), strict=True)
-            frames.append(pd.DataFrame({
-                "event": event.name, "index": event.index or "", "threshold": np.nan,
-                "date": dates, "probability": p, "std_error": np.sqrt(p * (1 - p) / n),
-                "ci_low": lows, "ci_high": highs,
-            }))  # fmt: skip
+            f = result.event_cumulative(event.name)
+            f.insert(0, "threshold", np.nan)
+            f.insert(0, "index", event.index or "")
+            f.insert(0, "event", event.name)
+            frames.append(f)
     table = pd.concat(frames, ignore_index=True)
     table["date"] = table["date"].dt.strftime("%Y-%m-%d")
     return table
