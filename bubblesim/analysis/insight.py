@@ -565,17 +565,24 @@ def solve(
     }
 
 
+def _median(values: np.ndarray) -> float:
+    """The median of a scratch array (sorted in place: no copy), NaN when empty."""
+    return float(np.median(values, overwrite_input=True)) if values.size else math.nan
+
+
 def crash_inputs(result: SimulationResult, metric: Metric) -> pd.DataFrame:
     """For every input that varies by path: its median on paths with and without the event."""
     hits = metric.hits(result)
     rows = []
-    for name, draws in result.draws.items():
+    for name in result.draw_names:  # one input at a time: a long run's memory stays small
+        draws = result.draw(name)
         with_event, without = draws[hits], draws[~hits]
+        del draws
         rows.append(
             {
                 "parameter": name,
-                "median_with": float(np.median(with_event)) if with_event.size else math.nan,
-                "median_without": float(np.median(without)) if without.size else math.nan,
+                "median_with": _median(with_event),
+                "median_without": _median(without),
                 "paths_with": int(with_event.size),
                 "paths_without": int(without.size),
             }

@@ -358,6 +358,11 @@ def twin_scenario(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, values={**scenario.values, "market.feedback": False})
 
 
+#: What a no-bubble twin run beside its scenario keeps per path: what the yardstick pairs with
+#: the scenario (the market's crossings, the events); its fans come from its sketch.
+TWIN_REDUCTIONS = ("market.first_", "event.")
+
+
 def simulate_with_twins(
     scenarios: Sequence[Scenario],
     *,
@@ -370,6 +375,8 @@ def simulate_with_twins(
     """Each scenario and its no-bubble twin (:func:`no_bubble_twin`), all simulated side by side
     in one set of workers: ``[(result, twin), ...]``. The numbers are those of running each
     alone; with ``workers`` > 1 the twins run beside their scenarios instead of after them.
+    A twin keeps per path only what the yardstick pairs with its scenario (the market's
+    crossings and the events, :data:`TWIN_REDUCTIONS`); its quantiles are all there.
     ``progress(done, total)`` counts the paths of all the runs; ``while_waiting`` as in
     :func:`~bubblesim.engine.simulate.simulate_many`."""
     from ..engine.simulate import RunRequest, simulate_many
@@ -378,7 +385,8 @@ def simulate_with_twins(
     for sc in scenarios:
         sc = sc.with_overrides(paths=paths, seed=seed)
         requests.append(RunRequest(sc))
-        requests.append(RunRequest(twin_scenario(sc), thresholds=requests[-1].wanted))
+        requests.append(RunRequest(twin_scenario(sc), thresholds=requests[-1].wanted,
+                                   keep_reductions=TWIN_REDUCTIONS))  # fmt: skip
     runs = simulate_many(requests, workers=workers, progress=progress, while_waiting=while_waiting)
     results = [SimulationResult.from_paths(r) for r in runs]
     return list(zip(results[::2], results[1::2], strict=True))

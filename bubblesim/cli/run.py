@@ -86,7 +86,7 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
             click.echo(precision_summary(result.paths, width, target_ci))
         click.echo(
             f"\n  wrote {target}/: summary.json, quantiles.csv, correction_by_date.csv, fan_ai_index.png, fan_market.png"
-            + (", crash_inputs.png" if result.draws else "")
+            + (", crash_inputs.png" if result.draw_names else "")
         )
 
 

@@ -335,23 +335,35 @@ class SimulatedPaths:
         return next(iter(self.states.values())).shape[1] if self.states else 0
 
     @property
+    def draw_names(self) -> list[str]:
+        """The inputs that vary from path to path (distributions and overrides), sorted."""
+        return sorted(set(self.scenario.distribution_names()) | set(self.overrides or {}))
+
+    def draw(self, name: str) -> np.ndarray:
+        """One input's per-path values, ``(paths,)``. Not stored during the run: a block's
+        draws depend only on the seed and the block, so they are drawn again, block by block,
+        each time one is asked for (one input at a time keeps a long run's memory small)."""
+        if self._draws is not None:
+            return self._draws[name]
+        if name not in self.draw_names:
+            raise KeyError(f"{name!r} does not vary by path (inputs that do: {self.draw_names})")
+        overrides = self.overrides or {}
+        if name in overrides:
+            return np.asarray(overrides[name], dtype=float)
+        values = np.empty(self.paths)
+        for block, size in blocks(self.paths):
+            first = block * BLOCK_SIZE
+            values[first : first + size] = draw_parameters(self.scenario, self.seed, block, size)[
+                name
+            ]
+        return values
+
+    @property
     def draws(self) -> dict[str, np.ndarray]:
-        """Per-path values of the inputs that vary from path to path (distributions and
-        overrides), ``"section.key"`` -> ``(paths,)``. Not stored during the run: a block's
-        draws depend only on the seed and the block, so they are drawn again when first asked."""
+        """Every input's per-path values (:meth:`draw`), ``"section.key"`` -> ``(paths,)``, kept
+        once asked for."""
         if self._draws is None:
-            overrides = self.overrides or {}
-            names = sorted(set(self.scenario.distribution_names()) | set(overrides))
-            draws = {name: np.empty(self.paths) for name in names}
-            for block, size in blocks(self.paths) if names else ():
-                first = block * BLOCK_SIZE
-                params = draw_parameters(self.scenario, self.seed, block, size)
-                for name in names:
-                    source = (
-                        overrides[name][first : first + size] if name in overrides else params[name]
-                    )
-                    draws[name][first : first + size] = source
-            self._draws = draws
+            self._draws = {name: self.draw(name) for name in self.draw_names}
         return self._draws
 
 
@@ -387,7 +399,7 @@ class RunRequest:
     cut into tasks (fixed by its path and step counts alone) and gathering their reductions."""
 
     def __init__(self, scenario, *, paths=None, seed=None, overrides=None, keep_paths=0,
-                 thresholds=None):  # fmt: skip
+                 thresholds=None, keep_reductions=None):  # fmt: skip
         self.scenario = scenario = scenario.with_overrides(paths=paths, seed=seed)
         self.n = n = scenario.paths
         if keep_paths < 0:
@@ -407,6 +419,9 @@ class RunRequest:
         self.chunks = chunks(n, scenario.n_steps)
         self.starts = np.cumsum([0] + [sum(s for _, s in c) for c in self.chunks])
         self.reductions: dict[str, np.ndarray] = {}
+        #: Prefixes of the per-path reductions to keep (None: all), e.g. a no-bubble twin's
+        #: market crossings and events only, so a long run's memory holds no more than is read.
+        self.keep_reductions = tuple(keep_reductions) if keep_reductions is not None else None
         self.kept: list[tuple[int, list]] = []
         self.sketch: StepSketch | None = None
         self.layout = None
@@ -426,6 +441,10 @@ class RunRequest:
 
     def first_job(self) -> tuple:
         return self.job(0, 1)
+
+    def whole_job(self) -> tuple:
+        """The whole run as one task, its chunks one after the other as in a serial run."""
+        return self.job(0, len(self.chunks))
 
     def rest_jobs(self, workers: int) -> list[tuple]:
         """The tasks after chunk 0: one per chunk serially, else a few per worker of at most 8
@@ -463,6 +482,8 @@ class RunRequest:
             self.sketch.merge(item["sketch"])
         p0 = item["first_path"]
         for k, v in item["reductions"].items():
+            if self.keep_reductions is not None and not k.startswith(self.keep_reductions):
+                continue
             if k not in self.reductions:
                 self.reductions[k] = np.empty(self.n, dtype=v.dtype)
             self.reductions[k][p0 : p0 + item["paths"]] = v
@@ -487,6 +508,11 @@ class RunRequest:
             thresholds=self.wanted,
             overrides=self.overrides,
         )
+
+
+#: Runs of at most this many paths go to a worker whole when there are runs enough to keep every
+#: worker busy (a scenario and its twin on 2 workers): no sketch is sent back per part.
+WHOLE_RUN_PATHS = 16 * BLOCK_SIZE
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -554,7 +580,11 @@ def simulate_many(
         else:
             pool = ProcessPoolExecutor(max_workers=workers)
             try:
-                pending = {pool.submit(_run_task, r.first_job()): (r, True) for r in runs}
+                if len(runs) >= workers and max(r.n for r in runs) <= WHOLE_RUN_PATHS:
+                    # runs enough to keep every worker busy: one task each, one sketch back
+                    pending = {pool.submit(_run_task, r.whole_job()): (r, False) for r in runs}
+                else:
+                    pending = {pool.submit(_run_task, r.first_job()): (r, True) for r in runs}
                 if while_waiting is not None:
                     while_waiting()
                     while_waiting = None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.model import STATE_VARIABLES
-from .plots import _LABELS, LOG_SCALE_VARIABLES, _pyplot, fan_figure
+from .plots import _LABELS, LOG_SCALE_VARIABLES, SAVE_DPI, _pyplot, fan_figure
 
 __all__ = ["draw_fan_from_folder"]
 
@@ -97,7 +97,7 @@ def draw_fan_from_folder(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.stem}.tmp{out_path.suffix}")
     try:
-        fig.savefig(tmp, dpi=110)
+        fig.savefig(tmp, dpi=SAVE_DPI)
         os.replace(tmp, out_path)
     finally:
         _pyplot().close(fig)

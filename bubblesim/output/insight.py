@@ -11,7 +11,7 @@ import pandas as pd
 from .._version import __version__
 from ..scenario.schema import PARAMETERS
 from .files import atomic_write_text
-from .plots import _pyplot, save_figure
+from .plots import SAVE_DPI, _pyplot, save_figure
 
 __all__ = [
     "write_sensitivity",
@@ -161,14 +161,15 @@ def write_solve(answer: dict, scenario, folder: Path) -> list[Path]:
 def crash_inputs_figure(result, metric, stem: Path, formats=("png", "svg")) -> list[Path]:
     """Small multiples: each path-varying input's distribution on paths with and without the event."""
     plt = _pyplot()
-    names = list(result.draws)
+    names = result.draw_names
     hits = metric.hits(result)
     cols = min(3, len(names))
     rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False,
+                             dpi=SAVE_DPI)  # fmt: skip
     units = {p.name: p.unit for p in PARAMETERS}
     for i, (ax, name) in enumerate(zip(axes.ravel(), names, strict=False)):
-        draws = result.draws[name]
+        draws = result.draw(name)  # one input at a time: a long run's memory stays small
         bins = np.histogram_bin_edges(draws, bins=30)
         # "without" filled, "with" an outline on top: no blended third colour where they overlap
         ax.hist(draws[~hits], bins=bins, density=True, color=LOWERS, alpha=0.35, lw=0,

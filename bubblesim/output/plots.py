@@ -35,6 +35,10 @@ SIGNED_VARIABLES = {"lab_burn": (50.0, "0 = break-even; below 0 the labs make a 
 
 _LABELS = {"ai_index": "AI index", "market": "Broad market"}
 
+#: Dots per inch of every saved figure. A run's figures are also laid out at it, so that the
+#: layout pass and the saved drawing share matplotlib's text-size cache (~10% of a figure's time).
+SAVE_DPI = 110
+
 
 def _pyplot():
     import matplotlib
@@ -143,10 +147,11 @@ def fan_figure(
     plt = _pyplot()
     if cumulative:
         fig, (ax, strip) = plt.subplots(
-            2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.1]}
-        )
+            2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.1]},
+            dpi=SAVE_DPI,
+        )  # fmt: skip
     else:
-        fig, ax = plt.subplots(figsize=(9, 5))
+        fig, ax = plt.subplots(figsize=(9, 5), dpi=SAVE_DPI)
         strip = None
     plot_fan(quantiles, ax=ax, log=log, ylabel=textwrap.fill(ylabel, 34))  # within its panel
     if outline is not None:
@@ -213,7 +218,7 @@ def save_fan_figure(
         variable=variable,
     )
     path = Path(path)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=SAVE_DPI)
     plt.close(fig)
     return path
 
@@ -343,7 +348,7 @@ def save_figure(fig, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> l
     out = []
     for fmt in formats:
         path = Path(stem).with_suffix("." + fmt)
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=SAVE_DPI)
         out.append(path)
     plt.close(fig)
     return out

@@ -63,7 +63,7 @@ def terminal_table(result: SimulationResult) -> str:
         "",
         f"  median largest drawdown: AI {mdd_ai['q50']:.0%}, market {mdd['q50']:.0%}",
     ]
-    if result.draws:
+    if result.draw_names:
         metric = parse_metric(None, result.scenario)
         table = crash_inputs(result, metric)
         lines.append(f"\n  what the paths with a {metric.label} share (median with / without):")

@@ -86,7 +86,7 @@ def summary_dict(result: SimulationResult) -> dict:
             "correction_by_date": "correction_by_date.csv",
             "fan_ai_index": "fan_ai_index.png",
             "fan_market": "fan_market.png",
-            **({"crash_inputs": "crash_inputs.png"} if result.draws else {}),
+            **({"crash_inputs": "crash_inputs.png"} if result.draw_names else {}),
         },
     }
     return out
@@ -94,7 +94,7 @@ def summary_dict(result: SimulationResult) -> dict:
 
 def _crash_inputs(result: SimulationResult) -> dict | None:
     """Medians of each path-varying input on paths with and without the headline correction."""
-    if not result.draws:
+    if not result.draw_names:
         return None
     metric = parse_metric(None, result.scenario)
     return {
@@ -151,7 +151,7 @@ def _run_figures(result: SimulationResult, folder: Path) -> list[tuple[str, obje
         path = folder / f"fan_{var}.png"
         figures.append((path.name, lambda path=path, var=var, index=index: [
             plots.save_fan_figure(result, var, path, corrections_for=index)]))  # fmt: skip
-    if result.draws:
+    if result.draw_names:
 
         def inputs():
             from .insight import crash_inputs_figure
@@ -184,19 +184,21 @@ def _draw_in_child(figures) -> None:  # pragma: no cover - runs in a forked proc
 def write_run(result: SimulationResult, folder: Path, workers: int = 1) -> list[Path]:
     """Write a run's files into ``folder`` (normally a staging folder) and return their paths.
 
-    With ``workers`` > 1 (on Linux) a forked process draws the figures after the first while
-    this one writes the tables and draws the first; the files are the same either way (a figure
-    the child could not draw is drawn here)."""
+    With ``workers`` > 1 (on Linux) forked processes draw the figures after the first, one each,
+    while this one writes the tables and draws the first; the files are the same either way (a
+    figure a child could not draw is drawn here)."""
     folder = Path(folder)
     figures = _run_figures(result, folder)
-    child, later = None, []
+    children, later = [], []
     if workers > 1 and len(figures) > 1 and _fork_available():
         import multiprocessing
 
         later = figures[1:]
         figures = figures[:1]
-        child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(later,))
-        child.start()
+        fork = multiprocessing.get_context("fork")
+        for figure in later:  # each figure in a process of its own: the longest sets the time
+            children.append(fork.Process(target=_draw_in_child, args=([figure],)))
+            children[-1].start()
     written = []
     summary = folder / "summary.json"
     with phase("summary"):
@@ -213,9 +215,8 @@ def write_run(result: SimulationResult, folder: Path, workers: int = 1) -> list[
     with phase("figures"):
         for _, draw in figures:
             written += draw()
-        if child is not None:
+        for child, (name, draw) in zip(children, later, strict=True):
             child.join()
-        for name, draw in later:
             if child.exitcode == 0 and (folder / name).exists():
                 written += [folder / name]
             else:  # drawn here after all

@@ -1,6 +1,7 @@
 """Same scenario and seed, same numbers: whatever the chunking or number of workers."""
 
 import numpy as np
+import pytest
 
 from bubblesim import simulate
 from bubblesim.engine.rng import BLOCK_SIZE, blocks
@@ -9,7 +10,8 @@ from ..conftest import make_scenario
 
 
 def _same(a, b):
-    for k in a.reductions:
+    assert set(b.reductions) <= set(a.reductions) and b.reductions
+    for k in b.reductions:
         np.testing.assert_array_equal(a.reductions[k], b.reductions[k], err_msg=k)
     for k in a.states:
         np.testing.assert_array_equal(a.states[k], b.states[k], err_msg=k)
@@ -90,18 +92,23 @@ def test_adding_a_distribution_elsewhere_keeps_common_random_numbers():
 
 
 def _same(a, b):
-    for k in a.reductions:
+    assert set(b.reductions) <= set(a.reductions) and b.reductions
+    for k in b.reductions:
         np.testing.assert_array_equal(a.reductions[k], b.reductions[k])
     for f in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
         np.testing.assert_array_equal(getattr(a.sketch, f), getattr(b.sketch, f))
 
 
-def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone():
+@pytest.mark.parametrize("whole", [True, False], ids=["one-task-per-run", "split"])
+def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(whole, monkeypatch):
     from bubblesim import load_scenario
     from bubblesim.analysis.result import no_bubble_twin, simulate_with_twins
+    from bubblesim.engine import simulate as engine
 
     from ..conftest import SCENARIOS
 
+    if not whole:  # runs too long to go whole: chunk 0 first, then the rest cut into parts
+        monkeypatch.setattr(engine, "WHOLE_RUN_PATHS", 0)
     sc = load_scenario(SCENARIOS / "dotcom_replay.toml")  # atoms at the ends of lab cash
     n = 2 * BLOCK_SIZE + 1808  # chunks [0], [1, 2]: split into one task per block on 2 workers
     alone = simulate(sc, paths=n, seed=11)
