@@ -289,6 +289,11 @@ def _run_task_and_release(args: tuple) -> dict:
         _release_buffers()
 
 
+#: Per-path input draws up to this size are kept once drawn (10,000 paths of 3 inputs: 240 kB);
+#: beyond it each input is drawn again when asked for, one at a time.
+KEPT_DRAWS_BYTES = 64 * 1024**2
+
+
 @dataclass
 class SimulatedPaths:
     """What the engine hands on from a run: the scenario and the reductions of its paths.
@@ -342,20 +347,25 @@ class SimulatedPaths:
     def draw(self, name: str) -> np.ndarray:
         """One input's per-path values, ``(paths,)``. Not stored during the run: a block's
         draws depend only on the seed and the block, so they are drawn again, block by block,
-        each time one is asked for (one input at a time keeps a long run's memory small)."""
+        when asked for. All of them are then kept when they fit in :data:`KEPT_DRAWS_BYTES`;
+        a longer run draws one input at a time each time, so its memory stays small."""
         if self._draws is not None:
             return self._draws[name]
         if name not in self.draw_names:
             raise KeyError(f"{name!r} does not vary by path (inputs that do: {self.draw_names})")
+        if 8 * self.paths * len(self.draw_names) <= KEPT_DRAWS_BYTES:
+            return self.draws[name]
+        return self._draw_one(name)
+
+    def _draw_one(self, name: str) -> np.ndarray:
         overrides = self.overrides or {}
         if name in overrides:
             return np.asarray(overrides[name], dtype=float)
         values = np.empty(self.paths)
         for block, size in blocks(self.paths):
             first = block * BLOCK_SIZE
-            values[first : first + size] = draw_parameters(self.scenario, self.seed, block, size)[
-                name
-            ]
+            params = draw_parameters(self.scenario, self.seed, block, size)
+            values[first : first + size] = params[name]
         return values
 
     @property
@@ -363,7 +373,18 @@ class SimulatedPaths:
         """Every input's per-path values (:meth:`draw`), ``"section.key"`` -> ``(paths,)``, kept
         once asked for."""
         if self._draws is None:
-            self._draws = {name: self.draw(name) for name in self.draw_names}
+            names = self.draw_names
+            overrides = self.overrides or {}
+            draws = {name: np.empty(self.paths) for name in names}
+            for block, size in blocks(self.paths) if names else ():
+                first = block * BLOCK_SIZE
+                params = draw_parameters(self.scenario, self.seed, block, size)
+                for name in names:
+                    source = (
+                        overrides[name][first : first + size] if name in overrides else params[name]
+                    )
+                    draws[name][first : first + size] = source
+            self._draws = draws
         return self._draws
 
 

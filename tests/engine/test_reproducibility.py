@@ -135,3 +135,41 @@ def test_a_sketch_counts_a_chunk_cut_into_blocks_as_the_whole_chunk():
     assert whole.atom_counts.sum() > 0
     for f in ("counts", "atom_counts", "atom_below"):
         np.testing.assert_array_equal(getattr(whole, f), getattr(cut, f))
+
+
+def test_inputs_drawn_one_at_a_time_are_the_inputs_kept(monkeypatch):
+    """A long run draws each path-varying input again when asked for (one at a time, nothing
+    kept): the same values, and the same crash-inputs table, as the kept draws of a short one."""
+    from bubblesim import load_scenario
+    from bubblesim.analysis.insight import crash_inputs, parse_metric
+    from bubblesim.engine import simulate as engine
+
+    from ..conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    kept = simulate(sc, paths=BLOCK_SIZE + 100, seed=5)
+    table = crash_inputs(kept, parse_metric(None, sc))
+    monkeypatch.setattr(engine, "KEPT_DRAWS_BYTES", 0)
+    long = simulate(sc, paths=BLOCK_SIZE + 100, seed=5)
+    assert long.draw_names == sorted(kept.draws) and len(long.draw_names) == 3
+    for name in long.draw_names:
+        np.testing.assert_array_equal(long.draw(name), kept.draws[name], err_msg=name)
+    assert long._draws is None  # nothing kept
+    assert crash_inputs(long, parse_metric(None, sc)).equals(table)
+
+
+def test_a_twin_beside_its_scenario_keeps_only_what_the_yardstick_reads():
+    from bubblesim import load_scenario
+    from bubblesim.analysis.result import TWIN_REDUCTIONS, no_bubble_twin, simulate_with_twins
+
+    from ..conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "public_questions.toml")  # events too
+    ((result, twin),) = simulate_with_twins([sc], paths=1500, seed=2)
+    assert twin.reductions and all(k.startswith(TWIN_REDUCTIONS) for k in twin.reductions)
+    assert any(k.startswith("event.") for k in twin.reductions)
+    full = no_bubble_twin(result)
+    result.attach_yardstick(no_bubble=twin)
+    compact = (result.metrics(), result.events())
+    result.attach_yardstick(no_bubble=full)
+    assert (result.metrics(), result.events()) == compact
