@@ -132,12 +132,20 @@ def paired_difference(reference: np.ndarray, other: np.ndarray, paired: bool = T
     paired : bool
         False when the paths are not coupled (then the paired interval is the independent one).
     """
-    a = np.asarray(reference, dtype=float)
-    b = np.asarray(other, dtype=float)
-    diff = b.mean() - a.mean()
-    ind_se = math.sqrt(a.mean() * (1 - a.mean()) / a.size + b.mean() * (1 - b.mean()) / b.size)
+    a, b = np.asarray(reference), np.asarray(other)
+    if a.dtype == bool and b.dtype == bool:
+        # hits as int8 (1 byte a path, not 8): the same numbers, since a mean of 0s and 1s is
+        # their count over n whatever the summation order, and the deviations that np.std
+        # squares and sums are the same float64 values in the same order
+        a, b = a.view(np.int8), b.view(np.int8)
+    else:
+        a, b = a.astype(float), b.astype(float)
+    mean_a, mean_b = a.mean(), b.mean()
+    diff = mean_b - mean_a
+    ind_se = math.sqrt(mean_a * (1 - mean_a) / a.size + mean_b * (1 - mean_b) / b.size)
     if paired and a.size == b.size and a.size > 1:
-        se = float(np.std(b - a, ddof=1) / math.sqrt(a.size))
+        se = float(np.std(np.subtract(b, a, dtype=np.int8) if a.dtype == np.int8 else b - a,
+                          ddof=1) / math.sqrt(a.size))  # fmt: skip
     else:
         se = ind_se
     return Difference(

@@ -27,3 +27,15 @@ def test_wilson_interval_contains_the_estimate_at_the_edges():
         for s in (0, 1, n - 1, n):
             lo, hi = wilson_interval(s, n)
             assert lo <= s / n <= hi
+
+
+def test_paired_difference_of_hits_is_the_same_in_one_byte_a_path():
+    """Boolean hits are read as int8 (a long run's memory), with the numbers of float arrays."""
+    from bubblesim.analysis.estimates import paired_difference
+
+    rng = np.random.default_rng(1)
+    for n in (2, 101, 8193, 200_003):  # below and beyond numpy's 8,192-element buffers
+        u = rng.random(n)
+        a, b = u < 0.3, (u + 0.1 * rng.standard_normal(n)) < 0.35
+        assert paired_difference(a, b) == paired_difference(a.astype(float), b.astype(float))
+        assert n < 100 or paired_difference(a, b).std_error > 0
