@@ -50,6 +50,30 @@ def _pyplot():
     return plt
 
 
+def freeze_ticks(fig) -> None:
+    """Fix every axis's major ticks and labels where its locator puts them now, after a saved
+    figure's layout pass (the ticks depend on the axes' size, which the layout sets). The
+    drawing then reads them instead of asking the locator again, for every tick label's box
+    (a date axis's locator is asked dozens of times a draw); the pixels are the same. An axis
+    whose labels carry an offset or a power of ten beside them, or that is fixed already, is
+    left as it is. Not for figures shown interactively: frozen ticks do not follow a zoom."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_locator(), FixedLocator):
+                continue
+            formatter = axis.get_major_formatter()
+            locs = axis.get_majorticklocs()
+            labels = formatter.format_ticks(locs)
+            if getattr(formatter, "get_offset", lambda: "")():
+                continue
+            axis.set_major_locator(FixedLocator(locs))
+            axis.set_major_formatter(FixedFormatter(labels))
+
+
 def plot_fan(
     quantiles: pd.DataFrame,
     *,
@@ -138,11 +162,13 @@ def fan_figure(
     outline: pd.DataFrame | None = None,
     outline_label: str = "no bubble",
     variable: str | None = None,
+    frozen_ticks: bool = False,
 ):
     """A fan chart with, when ``cumulative`` is given, the correction-probability strip below it.
 
     ``outline``: per-date quantiles of a second run (e.g. the no-bubble twin) drawn as lines over
-    the fan: its median dashed, its 5-95% band dotted.
+    the fan: its median dashed, its 5-95% band dotted. ``frozen_ticks``: for a figure that is
+    only saved (:func:`freeze_ticks`: faster, the same pixels).
     """
     plt = _pyplot()
     if cumulative:
@@ -182,6 +208,8 @@ def fan_figure(
         ax.set_xlabel("date")
     fig.text(0.01, 0.005, caption, fontsize=7.5, color="0.3", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    if frozen_ticks:
+        freeze_ticks(fig)
     return fig
 
 
@@ -216,6 +244,7 @@ def save_fan_figure(
         ),
         outline_label="no bubble (AI channels off)",
         variable=variable,
+        frozen_ticks=True,
     )
     path = Path(path)
     fig.savefig(path, dpi=SAVE_DPI)

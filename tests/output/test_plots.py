@@ -120,3 +120,41 @@ def test_compare_fans_fill_only_the_inner_band_and_the_legend_keys_the_bands(mon
         dots, caps, bars = container.lines
         assert dots.get_markerfacecolor() in ("white", (1.0, 1.0, 1.0, 1.0))
         assert all(w.get_zorder() > dots.get_zorder() for w in (*caps, *bars))
+
+
+def _pixels(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def test_frozen_ticks_draw_the_same_pixels(monkeypatch, tmp_path):
+    """A saved figure's ticks are fixed after its layout (faster): the same pixels as a figure
+    whose locators are asked again, for a date fan with its strip, a log fan and histograms
+    (whose ticks depend on the axes' size: frozen before the layout they came out different)."""
+    import matplotlib.pyplot as plt
+
+    from bubblesim.analysis.insight import parse_metric
+    from bubblesim.output import insight, plots
+
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    result = simulate(sc, paths=400, seed=2)
+    cumulative = {t: result.cumulative("market", t) for t in sc.thresholds_for("market")}
+    for variable, log in (("market", False), ("ai_revenue", True)):
+        args = dict(title="t", caption="c", ylabel="y", log=log, variable=variable,
+                    cumulative=cumulative if variable == "market" else None)  # fmt: skip
+        q = result.quantiles(variable)
+        frozen, auto = fan_figure(q, frozen_ticks=True, **args), fan_figure(q, **args)
+        from matplotlib.ticker import FixedLocator
+
+        assert isinstance(frozen.axes[0].xaxis.get_major_locator(), FixedLocator)
+        assert not isinstance(auto.axes[0].xaxis.get_major_locator(), FixedLocator)
+        np.testing.assert_array_equal(_pixels(frozen), _pixels(auto), err_msg=variable)
+        plt.close(frozen)
+        plt.close(auto)
+    figures = []
+    for freeze in (plots.freeze_ticks, lambda fig: None):
+        monkeypatch.setattr(insight, "freeze_ticks", freeze)
+        kept = _keep_figures(monkeypatch, insight)
+        insight.crash_inputs_figure(result, parse_metric(None, sc), tmp_path / "crash_inputs")
+        figures.append(kept["crash_inputs"])
+    np.testing.assert_array_equal(_pixels(figures[0]), _pixels(figures[1]))
