@@ -372,8 +372,10 @@ def plot_odds(table: pd.DataFrame, *, ax=None, title: str = ""):
 
 
 def save_figure(fig, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` and ``stem.svg`` and close it."""
+    """Save ``fig`` as ``stem.png`` and ``stem.svg`` and close it (its ticks frozen where its
+    layout put them: :func:`freeze_ticks`)."""
     plt = _pyplot()
+    freeze_ticks(fig)
     out = []
     for fmt in formats:
         path = Path(stem).with_suffix("." + fmt)
