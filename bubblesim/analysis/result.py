@@ -386,7 +386,7 @@ def simulate_with_twins(
         sc = sc.with_overrides(paths=paths, seed=seed)
         requests.append(RunRequest(sc))
         requests.append(RunRequest(twin_scenario(sc), thresholds=requests[-1].wanted,
-                                   keep_reductions=TWIN_REDUCTIONS))  # fmt: skip
+                                   keep_reductions=TWIN_REDUCTIONS, whole=True))  # fmt: skip
     runs = simulate_many(requests, workers=workers, progress=progress, while_waiting=while_waiting)
     results = [SimulationResult.from_paths(r) for r in runs]
     return list(zip(results[::2], results[1::2], strict=True))

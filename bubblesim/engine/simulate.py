@@ -420,7 +420,7 @@ class RunRequest:
     cut into tasks (fixed by its path and step counts alone) and gathering their reductions."""
 
     def __init__(self, scenario, *, paths=None, seed=None, overrides=None, keep_paths=0,
-                 thresholds=None, keep_reductions=None):  # fmt: skip
+                 thresholds=None, keep_reductions=None, whole=False):  # fmt: skip
         self.scenario = scenario = scenario.with_overrides(paths=paths, seed=seed)
         self.n = n = scenario.paths
         if keep_paths < 0:
@@ -443,6 +443,10 @@ class RunRequest:
         #: Prefixes of the per-path reductions to keep (None: all), e.g. a no-bubble twin's
         #: market crossings and events only, so a long run's memory holds no more than is read.
         self.keep_reductions = tuple(keep_reductions) if keep_reductions is not None else None
+        #: May go to a worker as one task when it has runs beside it and at most
+        #: :data:`WHOLE_RUN_PATHS` paths (a no-bubble twin, cheaper than its scenario: it keeps
+        #: one worker busy while the scenario's parts share the rest).
+        self.whole = whole
         self.kept: list[tuple[int, list]] = []
         self.sketch: StepSketch | None = None
         self.layout = None
@@ -531,8 +535,8 @@ class RunRequest:
         )
 
 
-#: Runs of at most this many paths go to a worker whole when there are runs enough to keep every
-#: worker busy (a scenario and its twin on 2 workers): no sketch is sent back per part.
+#: A run marked ``whole`` of at most this many paths goes to a worker as one task (one sketch
+#: back, not one per part) when other runs are simulated beside it.
 WHOLE_RUN_PATHS = 16 * BLOCK_SIZE
 
 
@@ -558,6 +562,26 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _Helper(threading.Thread):
+    """Runs a function in a thread of this process and hands back its result or its error."""
+
+    def __init__(self, function: Callable[[], None]):
+        super().__init__(daemon=True)
+        self._function, self._error = function, None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._function()
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._error = exc
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
+
+
 def simulate_many(
     runs: Sequence[RunRequest],
     *,
@@ -571,8 +595,8 @@ def simulate_many(
     other tasks follow as soon as its chunk 0 has set its sketch's layout, so small runs keep
     all workers busy. Each run's numbers are those of running it alone, with any ``workers``.
     ``progress(done, total)`` counts the paths of all runs together. ``while_waiting`` is
-    called once in this process while workers simulate (e.g. to import what the outputs need
-    on a core the workers leave idle); with one worker, after the runs."""
+    called once in this process, in a thread of its own, while workers simulate (e.g. to
+    import what the outputs need); with one worker, after the runs."""
     if workers < 1:
         raise ValueError("workers must be >= 1")
     runs = list(runs)
@@ -600,14 +624,18 @@ def simulate_many(
                     collect(run, item)
         else:
             pool = ProcessPoolExecutor(max_workers=workers)
+            helper = None
             try:
-                if len(runs) >= workers and max(r.n for r in runs) <= WHOLE_RUN_PATHS:
-                    # runs enough to keep every worker busy: one task each, one sketch back
-                    pending = {pool.submit(_run_task, r.whole_job()): (r, False) for r in runs}
-                else:
-                    pending = {pool.submit(_run_task, r.first_job()): (r, True) for r in runs}
-                if while_waiting is not None:
-                    while_waiting()
+                # a run that may go whole (a cheap twin beside its scenario) is one task and
+                # one sketch back; the others start with chunk 0, their parts following it
+                whole = {id(r): r.whole and r.n <= WHOLE_RUN_PATHS and len(runs) > 1 for r in runs}
+                pending = {
+                    pool.submit(_run_task, r.whole_job() if whole[id(r)] else r.first_job()): (
+                        r, not whole[id(r)])
+                    for r in runs
+                }  # fmt: skip
+                if while_waiting is not None:  # beside the loop, which submits each run's
+                    helper = _Helper(while_waiting)  # parts as soon as its chunk 0 is back
                     while_waiting = None
                 while pending:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -617,6 +645,8 @@ def simulate_many(
                         if first:
                             for j in run.rest_jobs(workers):
                                 pending[pool.submit(_run_task, j)] = (run, False)
+                if helper is not None:
+                    helper.result()
             except BaseException:
                 _stop(pool)  # Ctrl-C or an error: the tasks still queued are not waited for
                 raise
