@@ -26,7 +26,8 @@ class Batch:
 
     results: list[SimulationResult]
     failures: list[str] = field(default_factory=list)
-    #: Each result's no-bubble twin when run with it (``run_batch(with_twins=True)``), else None.
+    #: Each result's no-bubble twin when run with it (``run_batch(with_twins=True)``), else None;
+    #: it keeps per path only what the yardstick reads (``analysis.result.TWIN_REDUCTIONS``).
     twins: list[SimulationResult | None] = field(default_factory=list)
 
 

@@ -83,13 +83,24 @@ class SimulationResult(SimulatedPaths):
             )
         return reported.index(threshold)
 
+    def _reduction(self, key: str) -> np.ndarray:
+        try:
+            return self.reductions[key]
+        except KeyError:
+            raise KeyError(
+                f"this run of {self.scenario.name} keeps no per-path {key!r}: a no-bubble twin run "
+                "beside its scenario (simulate_with_twins, run_batch) keeps only what the "
+                f"yardstick reads ({', '.join(TWIN_REDUCTIONS)}...); no_bubble_twin(result) "
+                "keeps everything"
+            ) from None
+
     def hits(self, index: str, threshold: float, kind: str = "drawdown") -> np.ndarray:
         """Boolean per path: did ``index`` ("ai" or "market") reach the threshold?
 
         ``kind`` is ``"drawdown"`` (from the running peak) or ``"fall"`` (below the start).
         """
         j = self._threshold_number(index, threshold)
-        return self.reductions[f"{index}.first_{kind}.{j}"] >= 0
+        return self._reduction(f"{index}.first_{kind}.{j}") >= 0
 
     def estimate(self, index: str, threshold: float, kind: str = "drawdown") -> Estimate:
         """P(``index`` reaches ``threshold`` within the horizon) with its error."""
@@ -98,7 +109,7 @@ class SimulationResult(SimulatedPaths):
     def cumulative(self, index: str, threshold: float) -> pd.DataFrame:
         """P(first drawdown past ``threshold`` by each date), with 95% Wilson intervals."""
         j = self._threshold_number(index, threshold)
-        return self._by_date(self.reductions[f"{index}.first_drawdown.{j}"])
+        return self._by_date(self._reduction(f"{index}.first_drawdown.{j}"))
 
     def _by_date(self, first: np.ndarray) -> pd.DataFrame:
         """From per-path first dates (-1 never): P(happened by each date), its standard error
@@ -193,7 +204,7 @@ class SimulationResult(SimulatedPaths):
         ``by``), if that is by its own ``by``."""
         event = self.event(name)
         if event.kind != "at_least":
-            return self.reductions[f"event.{name}"]
+            return self._reduction(f"event.{name}")
         if name not in self._joint_firsts:  # once: a joint of joints reads each of them once
             never = np.iinfo(np.int64).max
             times = np.stack([self.event_first(other).astype(np.int64) for other in event.of])
@@ -238,7 +249,7 @@ class SimulationResult(SimulatedPaths):
 
     def max_drawdown_quantiles(self, index: str) -> dict[str, float]:
         """Quantiles of the largest drawdown over the horizon."""
-        mdd = self.reductions[f"{index}.max_drawdown"]
+        mdd = self._reduction(f"{index}.max_drawdown")
         qs = np.quantile(mdd, [0.05, 0.25, 0.5, 0.75, 0.95])
         return {
             f"q{int(round(q * 100)):02d}": float(v)
@@ -248,7 +259,7 @@ class SimulationResult(SimulatedPaths):
     def time_to_correction(self, index: str, threshold: float) -> dict[str, float | None]:
         """Years to the first drawdown past ``threshold``, among paths where it happens."""
         j = self._threshold_number(index, threshold)
-        first = self.reductions[f"{index}.first_drawdown.{j}"]
+        first = self._reduction(f"{index}.first_drawdown.{j}")
         years = first[first >= 0] * self.scenario.dt
         out: dict[str, float | None] = {"share_of_paths": float(years.size / self.paths)}
         for q in (0.1, 0.25, 0.5, 0.75, 0.9):

@@ -360,7 +360,7 @@ class SimulatedPaths:
     def _draw_one(self, name: str) -> np.ndarray:
         overrides = self.overrides or {}
         if name in overrides:
-            return np.asarray(overrides[name], dtype=float)
+            return np.array(overrides[name], dtype=float)  # a copy, as the kept draws are
         values = np.empty(self.paths)
         for block, size in blocks(self.paths):
             first = block * BLOCK_SIZE
@@ -536,7 +536,7 @@ class RunRequest:
 
 
 #: A run marked ``whole`` of at most this many paths goes to a worker as one task (one sketch
-#: back, not one per part) when other runs are simulated beside it.
+#: back, not one per part) when other runs are simulated beside it on no more workers than runs.
 WHOLE_RUN_PATHS = 16 * BLOCK_SIZE
 
 
@@ -595,8 +595,9 @@ def simulate_many(
     other tasks follow as soon as its chunk 0 has set its sketch's layout, so small runs keep
     all workers busy. Each run's numbers are those of running it alone, with any ``workers``.
     ``progress(done, total)`` counts the paths of all runs together. ``while_waiting`` is
-    called once in this process, in a thread of its own, while workers simulate (e.g. to
-    import what the outputs need); with one worker, after the runs."""
+    called once in this process, in a thread of its own, while local workers simulate (e.g. to
+    import what the outputs need); with one worker or a cluster, after the runs. Its error is
+    raised once the runs are done (a run's error first)."""
     if workers < 1:
         raise ValueError("workers must be >= 1")
     runs = list(runs)
@@ -628,7 +629,10 @@ def simulate_many(
             try:
                 # a run that may go whole (a cheap twin beside its scenario) is one task and
                 # one sketch back; the others start with chunk 0, their parts following it
-                whole = {id(r): r.whole and r.n <= WHOLE_RUN_PATHS and len(runs) > 1 for r in runs}
+                # (only with no more workers than runs: with more, a whole twin would set the
+                # time while its scenario's parts shared the other workers)
+                beside = 1 < len(runs) and workers <= len(runs)
+                whole = {id(r): r.whole and r.n <= WHOLE_RUN_PATHS and beside for r in runs}
                 pending = {
                     pool.submit(_run_task, r.whole_job() if whole[id(r)] else r.first_job()): (
                         r, not whole[id(r)])
@@ -645,12 +649,15 @@ def simulate_many(
                         if first:
                             for j in run.rest_jobs(workers):
                                 pending[pool.submit(_run_task, j)] = (run, False)
-                if helper is not None:
-                    helper.result()
             except BaseException:
                 _stop(pool)  # Ctrl-C or an error: the tasks still queued are not waited for
                 raise
+            finally:  # joined whatever happened: nothing forks later beside a running thread
+                if helper is not None:
+                    helper.join()
             pool.shutdown(wait=True)
+            if helper is not None:
+                helper.result()  # its own error, once the runs are done
     finally:
         _release_buffers()
     if while_waiting is not None:

@@ -93,7 +93,7 @@ def draw_fan_from_folder(
         log=(variable in LOG_SCALE_VARIABLES) if log is None else log,
         cumulative=cumulative,
         variable=variable,
-        frozen_ticks=True,
+        for_file=True,
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.stem}.tmp{out_path.suffix}")

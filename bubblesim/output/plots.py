@@ -162,22 +162,23 @@ def fan_figure(
     outline: pd.DataFrame | None = None,
     outline_label: str = "no bubble",
     variable: str | None = None,
-    frozen_ticks: bool = False,
+    for_file: bool = False,
 ):
     """A fan chart with, when ``cumulative`` is given, the correction-probability strip below it.
 
     ``outline``: per-date quantiles of a second run (e.g. the no-bubble twin) drawn as lines over
-    the fan: its median dashed, its 5-95% band dotted. ``frozen_ticks``: for a figure that is
-    only saved (:func:`freeze_ticks`: faster, the same pixels).
+    the fan: its median dashed, its 5-95% band dotted. ``for_file``: for a figure that is only
+    saved: laid out at :data:`SAVE_DPI` and its ticks frozen after (:func:`freeze_ticks`),
+    faster, the same pixels; a figure to show keeps the default dpi and live ticks.
     """
     plt = _pyplot()
     if cumulative:
         fig, (ax, strip) = plt.subplots(
             2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.1]},
-            dpi=SAVE_DPI,
+            dpi=SAVE_DPI if for_file else None,
         )  # fmt: skip
     else:
-        fig, ax = plt.subplots(figsize=(9, 5), dpi=SAVE_DPI)
+        fig, ax = plt.subplots(figsize=(9, 5), dpi=SAVE_DPI if for_file else None)
         strip = None
     plot_fan(quantiles, ax=ax, log=log, ylabel=textwrap.fill(ylabel, 34))  # within its panel
     if outline is not None:
@@ -208,7 +209,7 @@ def fan_figure(
         ax.set_xlabel("date")
     fig.text(0.01, 0.005, caption, fontsize=7.5, color="0.3", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    if frozen_ticks:
+    if for_file:
         freeze_ticks(fig)
     return fig
 
@@ -244,7 +245,7 @@ def save_fan_figure(
         ),
         outline_label="no bubble (AI channels off)",
         variable=variable,
-        frozen_ticks=True,
+        for_file=True,
     )
     path = Path(path)
     fig.savefig(path, dpi=SAVE_DPI)

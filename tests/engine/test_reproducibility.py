@@ -9,13 +9,21 @@ from bubblesim.engine.rng import BLOCK_SIZE, blocks
 from ..conftest import make_scenario
 
 
-def _same(a, b):
-    assert set(b.reductions) <= set(a.reductions) and b.reductions
-    for k in b.reductions:
+def _same(a, b, keys=None):
+    """The same reductions (``keys``: those whose names start so; default all, and the same set),
+    kept paths and sketch."""
+    if keys is None:
+        assert set(a.reductions) == set(b.reductions)
+        names = a.reductions
+    else:
+        names = [k for k in a.reductions if k.startswith(keys)]
+        assert set(b.reductions) == set(names) and names
+    for k in names:
         np.testing.assert_array_equal(a.reductions[k], b.reductions[k], err_msg=k)
+    assert set(a.states) == set(b.states)
     for k in a.states:
         np.testing.assert_array_equal(a.states[k], b.states[k], err_msg=k)
-    for part in ("counts", "atom_counts", "vmin", "vmax"):
+    for part in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
         np.testing.assert_array_equal(
             getattr(a.sketch, part), getattr(b.sketch, part), err_msg=part
         )
@@ -91,22 +99,18 @@ def test_adding_a_distribution_elsewhere_keeps_common_random_numbers():
     assert np.corrcoef(ra.states["ai_index"][-1], rb.states["ai_index"][-1])[0, 1] > 0.99
 
 
-def _same(a, b):
-    assert set(b.reductions) <= set(a.reductions) and b.reductions
-    for k in b.reductions:
-        np.testing.assert_array_equal(a.reductions[k], b.reductions[k])
-    for f in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
-        np.testing.assert_array_equal(getattr(a.sketch, f), getattr(b.sketch, f))
-
-
 @pytest.mark.parametrize("whole", [True, False], ids=["one-task-per-run", "split"])
 def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(whole, monkeypatch):
     from bubblesim import load_scenario
-    from bubblesim.analysis.result import no_bubble_twin, simulate_with_twins
+    from bubblesim.analysis.result import TWIN_REDUCTIONS, no_bubble_twin, simulate_with_twins
     from bubblesim.engine import simulate as engine
 
     from ..conftest import SCENARIOS
 
+    sent_whole = []
+    whole_job = engine.RunRequest.whole_job
+    monkeypatch.setattr(engine.RunRequest, "whole_job",
+                        lambda self: sent_whole.append(self.n) or whole_job(self))  # fmt: skip
     if not whole:  # runs too long to go whole: chunk 0 first, then the rest cut into parts
         monkeypatch.setattr(engine, "WHOLE_RUN_PATHS", 0)
     sc = load_scenario(SCENARIOS / "dotcom_replay.toml")  # atoms at the ends of lab cash
@@ -115,7 +119,13 @@ def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(who
     twin = no_bubble_twin(alone)
     ((result, result_twin),) = simulate_with_twins([sc], paths=n, seed=11, workers=2)
     _same(alone, result)
-    _same(twin, result_twin)
+    _same(twin, result_twin, keys=TWIN_REDUCTIONS)
+    assert sent_whole == ([n] if whole else [])  # the twin, as one task
+    if whole:  # more workers than runs: a whole twin would set the time, so it is split too
+        ((result3, twin3),) = simulate_with_twins([sc], paths=n, seed=11, workers=3)
+        assert sent_whole == [n]
+        _same(alone, result3)
+        _same(twin, twin3, keys=TWIN_REDUCTIONS)
 
 
 def test_a_sketch_counts_a_chunk_cut_into_blocks_as_the_whole_chunk():
@@ -165,11 +175,45 @@ def test_a_twin_beside_its_scenario_keeps_only_what_the_yardstick_reads():
     from ..conftest import SCENARIOS
 
     sc = load_scenario(SCENARIOS / "public_questions.toml")  # events too
-    ((result, twin),) = simulate_with_twins([sc], paths=1500, seed=2)
+    ((result, twin),) = simulate_with_twins([sc], paths=1500, seed=2, workers=2)
     assert twin.reductions and all(k.startswith(TWIN_REDUCTIONS) for k in twin.reductions)
     assert any(k.startswith("event.") for k in twin.reductions)
+    with pytest.raises(KeyError, match="keeps only what the yardstick reads"):
+        twin.estimate("ai", sc.thresholds_for("ai")[0])
     full = no_bubble_twin(result)
     result.attach_yardstick(no_bubble=twin)
     compact = (result.metrics(), result.events())
     result.attach_yardstick(no_bubble=full)
     assert (result.metrics(), result.events()) == compact
+
+
+def test_what_runs_beside_the_workers_is_joined_and_its_error_raised(monkeypatch):
+    """``while_waiting`` runs in a thread beside the loop: its error is raised once the runs are
+    done, and after a run's error the thread has been joined (nothing forks beside it later)."""
+    import threading
+    import time
+
+    from bubblesim.engine import simulate as engine
+
+    sc = make_scenario()
+    runs = lambda: [engine.RunRequest(sc, paths=BLOCK_SIZE + 10, seed=s) for s in (1, 2)]  # noqa: E731
+
+    def bad():
+        raise RuntimeError("prepare failed")
+
+    with pytest.raises(RuntimeError, match="prepare failed"):
+        engine.simulate_many(runs(), workers=2, while_waiting=bad)
+    assert not any(isinstance(t, engine._Helper) for t in threading.enumerate())
+    done = []
+    engine.simulate_many(runs(), workers=2, while_waiting=lambda: done.append(1))
+    assert done == [1]
+
+    class Boom(engine.RunRequest):
+        def collect(self, item):
+            raise ValueError("a run failed")
+
+    slow = lambda: time.sleep(1.0)  # noqa: E731
+    with pytest.raises(ValueError, match="a run failed"):
+        engine.simulate_many([Boom(sc, paths=BLOCK_SIZE + 10, seed=1)] + runs(), workers=2,
+                             while_waiting=slow)  # fmt: skip
+    assert not any(isinstance(t, engine._Helper) for t in threading.enumerate())
