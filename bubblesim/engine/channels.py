@@ -358,10 +358,21 @@ class LabFunding:
         (``cash < 0``), 0 if it plans no burn, else the chance that no round closes, at ``rate``
         a year, before its cash runs out (it seeks one from ``raise_runway_months`` of runway):
         ``exp(-rate min(C / P, raise_runway_months / 12))``."""
+        return self._odds_at(self._runway_years(cash, planned), rate)
+
+    def _runway_years(self, cash: np.ndarray, planned: np.ndarray) -> tuple:
+        """What :meth:`failure_odds` reads of ``cash`` and ``planned`` whatever the rate: the
+        years a round is sought for, and where the odds are 0 and 1 (worked out once for the
+        several rates of an expectation)."""
         years = np.clip(cash / np.where(planned > 0, planned, 1.0), 0.0, self.raise_months / 12.0)
+        return years, planned <= 0, cash < 0
+
+    @staticmethod
+    def _odds_at(runway: tuple, rate: np.ndarray) -> np.ndarray:
+        years, no_plan, failed = runway
         odds = np.exp(-rate * years)
-        odds[planned <= 0] = 0.0
-        odds[cash < 0] = 1.0
+        odds[no_plan] = 0.0
+        odds[failed] = 1.0
         return odds
 
     def observe_window(self, st: PathState, now: Now, ai_index: np.ndarray, odds: bool) -> None:
@@ -434,13 +445,17 @@ class LabFunding:
                 + (1.0 - close) * self.stress_after(no_round, planned)
             )
 
+            runway_with = self._runway_years(with_round, planned)  # the same at every rate
+            runway_without = self._runway_years(no_round, planned)
+            open_ = 1.0 - close
+
             def expected_odds(lift):
                 odds = 0.0
                 for weight, w_next in self.next_windows(st, now, lift):
                     rate = self.round_rate * w_next
                     odds = odds + weight * (
-                        close * self.failure_odds(with_round, planned, rate)
-                        + (1.0 - close) * self.failure_odds(no_round, planned, rate)
+                        close * self._odds_at(runway_with, rate)
+                        + open_ * self._odds_at(runway_without, rate)
                     )
                 return np.where(live, odds, 1.0)
 
