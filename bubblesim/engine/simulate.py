@@ -355,36 +355,27 @@ class SimulatedPaths:
             raise KeyError(f"{name!r} does not vary by path (inputs that do: {self.draw_names})")
         if 8 * self.paths * len(self.draw_names) <= KEPT_DRAWS_BYTES:
             return self.draws[name]
-        return self._draw_one(name)
+        return self._drawn([name])[name]
 
-    def _draw_one(self, name: str) -> np.ndarray:
+    def _drawn(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """Per-path values of ``names``, drawn block by block (overrides copied)."""
         overrides = self.overrides or {}
-        if name in overrides:
-            return np.array(overrides[name], dtype=float)  # a copy, as the kept draws are
-        values = np.empty(self.paths)
-        for block, size in blocks(self.paths):
+        draws = {name: np.empty(self.paths) for name in names}
+        for block, size in blocks(self.paths) if names else ():
             first = block * BLOCK_SIZE
             params = draw_parameters(self.scenario, self.seed, block, size)
-            values[first : first + size] = params[name]
-        return values
+            for name in names:
+                source = overrides[name] if name in overrides else None
+                part = source[first : first + size] if source is not None else params[name]
+                draws[name][first : first + size] = part
+        return draws
 
     @property
     def draws(self) -> dict[str, np.ndarray]:
         """Every input's per-path values (:meth:`draw`), ``"section.key"`` -> ``(paths,)``, kept
         once asked for."""
         if self._draws is None:
-            names = self.draw_names
-            overrides = self.overrides or {}
-            draws = {name: np.empty(self.paths) for name in names}
-            for block, size in blocks(self.paths) if names else ():
-                first = block * BLOCK_SIZE
-                params = draw_parameters(self.scenario, self.seed, block, size)
-                for name in names:
-                    source = (
-                        overrides[name][first : first + size] if name in overrides else params[name]
-                    )
-                    draws[name][first : first + size] = source
-            self._draws = draws
+            self._draws = self._drawn(self.draw_names)
         return self._draws
 
 
@@ -632,12 +623,11 @@ def simulate_many(
                 # (only with no more workers than runs: with more, a whole twin would set the
                 # time while its scenario's parts shared the other workers)
                 beside = 1 < len(runs) and workers <= len(runs)
-                whole = {id(r): r.whole and r.n <= WHOLE_RUN_PATHS and beside for r in runs}
-                pending = {
-                    pool.submit(_run_task, r.whole_job() if whole[id(r)] else r.first_job()): (
-                        r, not whole[id(r)])
-                    for r in runs
-                }  # fmt: skip
+                pending = {}
+                for r in runs:
+                    whole = r.whole and r.n <= WHOLE_RUN_PATHS and beside
+                    task = r.whole_job() if whole else r.first_job()
+                    pending[pool.submit(_run_task, task)] = (r, not whole)
                 if while_waiting is not None:  # beside the loop, which submits each run's
                     helper = _Helper(while_waiting)  # parts as soon as its chunk 0 is back
                     while_waiting = None

@@ -11,7 +11,7 @@ import pandas as pd
 from .._version import __version__
 from ..scenario.schema import PARAMETERS
 from .files import atomic_write_text
-from .plots import SAVE_DPI, _pyplot, freeze_ticks, save_figure
+from .plots import SAVE_DPI, _pyplot, save_figure
 
 __all__ = [
     "write_sensitivity",
@@ -192,8 +192,7 @@ def crash_inputs_figure(result, metric, stem: Path, formats=("png", "svg")) -> l
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    freeze_ticks(fig)  # saved only: the same pixels, faster
-    return save_figure(fig, Path(stem), formats)
+    return save_figure(fig, Path(stem), formats)  # ticks frozen there, after the layout
 
 
 def sensitivity_terminal_table(result) -> str:

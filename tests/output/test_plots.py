@@ -155,9 +155,9 @@ def test_frozen_ticks_draw_the_same_pixels(monkeypatch, tmp_path):
         plt.close(frozen)
         plt.close(auto)
     figures = []
-    for freeze in (plots.freeze_ticks, lambda fig: None):
-        monkeypatch.setattr(insight, "freeze_ticks", freeze)
+    for freeze in (plots.freeze_ticks, lambda fig: None):  # as save_figure does, after the layout
         kept = _keep_figures(monkeypatch, insight)
         insight.crash_inputs_figure(result, parse_metric(None, sc), tmp_path / "crash_inputs")
+        freeze(kept["crash_inputs"])
         figures.append(kept["crash_inputs"])
     np.testing.assert_array_equal(_pixels(figures[0]), _pixels(figures[1]))
