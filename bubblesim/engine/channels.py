@@ -344,33 +344,50 @@ class LabFunding:
             self.revenue_plan[k] - self.rev_share * revenue
         )
 
-    def stress_after(self, cash: np.ndarray, planned: np.ndarray) -> np.ndarray:
+    def stress_after(self, cash: np.ndarray, planned: np.ndarray, plan=None) -> np.ndarray:
         """Stress of a lab that ends the step with ``cash`` (before the floor) and plans
-        ``planned``: 0 if it has failed (``cash < 0``) or plans no burn, 1 at exactly no cash."""
-        runway = 12.0 * cash / np.where(planned > 0, planned, 1.0)
-        stress = np.clip(1.0 - runway / self.stress_months, 0.0, 1.0)
-        stress[cash == 0] = 1.0
-        stress[(cash < 0) | (planned <= 0)] = 0.0
+        ``planned``: 0 if it has failed (``cash < 0``) or plans no burn, 1 at exactly no cash.
+        ``plan``: :meth:`_plan` of ``planned``, when it is already worked out."""
+        divisor, no_plan = plan if plan is not None else self._plan(planned)
+        stress = np.multiply(12.0, cash)
+        stress /= divisor  # the runway in months
+        stress /= self.stress_months
+        np.subtract(1.0, stress, out=stress)
+        np.clip(stress, 0.0, 1.0, out=stress)
+        stress[np.flatnonzero(cash == 0)] = 1.0
+        stress[np.flatnonzero(cash < 0)] = 0.0
+        stress[no_plan] = 0.0
         return stress
+
+    @staticmethod
+    def _plan(planned: np.ndarray) -> tuple:
+        """What every runway reads of a planned burn: the divisor (1 where no burn is planned)
+        and where no burn is planned (indices)."""
+        return np.where(planned > 0, planned, 1.0), np.flatnonzero(planned <= 0)
 
     def failure_odds(self, cash: np.ndarray, planned: np.ndarray, rate: np.ndarray) -> np.ndarray:
         """The market's chance that a lab ending a step with ``cash`` fails: 1 if it already has
         (``cash < 0``), 0 if it plans no burn, else the chance that no round closes, at ``rate``
         a year, before its cash runs out (it seeks one from ``raise_runway_months`` of runway):
         ``exp(-rate min(C / P, raise_runway_months / 12))``."""
-        return self._odds_at(self._runway_years(cash, planned), rate)
+        return self._odds_at(self._runway_years(cash, self._plan(planned)), rate)
 
-    def _runway_years(self, cash: np.ndarray, planned: np.ndarray) -> tuple:
-        """What :meth:`failure_odds` reads of ``cash`` and ``planned`` whatever the rate: the
-        years a round is sought for, and where the odds are 0 and 1 (worked out once for the
-        several rates of an expectation)."""
-        years = np.clip(cash / np.where(planned > 0, planned, 1.0), 0.0, self.raise_months / 12.0)
-        return years, planned <= 0, cash < 0
+    def _runway_years(self, cash: np.ndarray, plan: tuple) -> tuple:
+        """What :meth:`failure_odds` reads of ``cash`` and a plan (:meth:`_plan`) whatever the
+        rate: the years a round is sought for, and where the odds are 0 and 1 (indices; worked
+        out once for the several rates of an expectation)."""
+        divisor, no_plan = plan
+        years = np.divide(cash, divisor)
+        np.clip(years, 0.0, self.raise_months / 12.0, out=years)
+        return years, no_plan, np.flatnonzero(cash < 0)
 
     @staticmethod
-    def _odds_at(runway: tuple, rate: np.ndarray) -> np.ndarray:
+    def _odds_at(runway: tuple, rate: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``exp(-rate years)``, 0 where no burn is planned, 1 where the lab has failed."""
         years, no_plan, failed = runway
-        odds = np.exp(-rate * years)
+        odds = np.multiply(rate, years, out=out)
+        np.negative(odds, out=odds)
+        np.exp(odds, out=odds)
         odds[no_plan] = 0.0
         odds[failed] = 1.0
         return odds
@@ -397,11 +414,26 @@ class LabFunding:
         (A_{k+1} / H_k)^phi_W)``, so the window's expected reopening and its kink at the peak are
         both in the market's expectation; ``lift`` is added to the expected log return. Yields
         ``(weight, W)``."""
-        level = np.maximum(now.ai_index, 1e-300)
-        ahead = np.log(level / st.window_peak) + now.expected_log_return + lift
+        return self._windows_at(st, now, self._ahead(st, now) + lift)
+
+    def _windows_at(self, st: PathState, now: Now, ahead: np.ndarray):
+        """:meth:`next_windows` at the expected log distance ``ahead`` from the peak."""
         for node, weight in _HERMITE_3:
-            ratio = np.exp(np.minimum(self.memory * (ahead + node * now.index_sd), 0.0))
-            yield weight, np.exp(-self.window_sens * (1.0 - ratio))
+            w = np.multiply(node, now.index_sd)
+            w += ahead
+            w *= self.memory
+            np.minimum(w, 0.0, out=w)
+            np.exp(w, out=w)  # A / H
+            np.subtract(1.0, w, out=w)
+            w *= self.window_sens
+            np.negative(w, out=w)
+            yield weight, np.exp(w, out=w)
+
+    @staticmethod
+    def _ahead(st: PathState, now: Now) -> np.ndarray:
+        """The index's expected log distance from its remembered peak a step on."""
+        level = np.maximum(now.ai_index, 1e-300)
+        return np.log(level / st.window_peak) + now.expected_log_return
 
     def observe(self, st: PathState, now: Now, k: int) -> None:
         """Planned burn (against the labs' own revenue plan), runway, stress and burn at ``k``."""
@@ -439,25 +471,31 @@ class LabFunding:
             with_round = no_round + offer
             close = np.where(seeking, chance, 0.0)
             planned = self.planned_burn(k + 1, np.exp(now.ln_revenue_next))
+            plan = self._plan(planned)
             live = ~st.failed
             now.expected_stress = live * (
-                close * self.stress_after(with_round, planned)
-                + (1.0 - close) * self.stress_after(no_round, planned)
+                close * self.stress_after(with_round, planned, plan)
+                + (1.0 - close) * self.stress_after(no_round, planned, plan)
             )
 
-            runway_with = self._runway_years(with_round, planned)  # the same at every rate
-            runway_without = self._runway_years(no_round, planned)
+            runway_with = self._runway_years(with_round, plan)  # the same at every rate
+            runway_without = self._runway_years(no_round, plan)
             open_ = 1.0 - close
+            failed = np.flatnonzero(st.failed)
+            ahead = self._ahead(st, now)
+            with_odds, without_odds = np.empty_like(close), np.empty_like(close)
 
             def expected_odds(lift):
-                odds = 0.0
-                for weight, w_next in self.next_windows(st, now, lift):
-                    rate = self.round_rate * w_next
-                    odds = odds + weight * (
-                        close * self._odds_at(runway_with, rate)
-                        + open_ * self._odds_at(runway_without, rate)
-                    )
-                return np.where(live, odds, 1.0)
+                odds = np.zeros_like(close)
+                for weight, w_next in self._windows_at(st, now, ahead + lift):
+                    rate = np.multiply(self.round_rate, w_next, out=w_next)
+                    term = self._odds_at(runway_with, rate, with_odds)
+                    term *= close
+                    term += self._odds_at(runway_without, rate, without_odds) * open_
+                    term *= weight
+                    odds += term
+                odds[failed] = 1.0
+                return odds
 
             # the compensation of the odds' expected change lifts the index the window reads:
             # one fixed-point step puts it into the expectation it depends on

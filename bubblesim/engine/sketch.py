@@ -98,6 +98,19 @@ def _repeated_values(row: np.ndarray, exclude: tuple[float, float], most: int) -
     return np.concatenate([found, np.full(most - found.size, np.nan)])
 
 
+def _rows_with_interior_runs(ordered: np.ndarray) -> np.ndarray:
+    """Rows of ``ordered`` (each row sorted, ``(rows, n)``) that hold a value other than the
+    row's extremes as often as :func:`_repeated_values` asks (a run of that length in the
+    sorted row): the only rows where it can find one."""
+    n = ordered.shape[1]
+    run = int(np.ceil(max(2, ATOM_SHARE * n)))  # counts are whole: >= the share's ceiling
+    if run > n:
+        return np.empty(0, dtype=np.intp)
+    first, last = ordered[:, : n - run + 1], ordered[:, run - 1 :]
+    inside = (first != ordered[:, :1]) & (first != ordered[:, -1:])
+    return np.flatnonzero(((first == last) & inside).any(axis=1))
+
+
 @dataclass(frozen=True)
 class SketchLayout:
     """Bin edges and exactly-kept values; arrays of shape ``(n_variables, n_points)``."""
@@ -126,10 +139,11 @@ class SketchLayout:
         atoms = np.full((len(names), 2 + INTERIOR_ATOMS, n_points), np.nan)
         for v, name in enumerate(names):
             x = states[name]
-            mn, mx = x.min(axis=1), x.max(axis=1)
             if name in INTEGER_VARIABLES:
-                lo[v], width[v] = np.round(mn) - 0.5, 1.0
+                lo[v], width[v] = np.round(x.min(axis=1)) - 0.5, 1.0
                 continue
+            x = np.sort(x, axis=1)  # each step's values in order: extremes, quantiles, runs
+            mn, mx = x[:, 0], x[:, -1]
             low, high = np.quantile(x, [TAIL, 1.0 - TAIL], axis=1)
             # spread over orders of magnitude (revenue, compute, prices): bins in logs
             log[v] = bool((mn > 0).all() and (high / low).max() > LOG_RATIO)
@@ -142,11 +156,10 @@ class SketchLayout:
             width[v] = np.maximum(span, floor)
             if x.shape[1] < 2:
                 continue
-            atoms[v, 0] = np.where((x == mn[:, None]).sum(axis=1) >= 2, mn, np.nan)
-            atoms[v, 1] = np.where(((x == mx[:, None]).sum(axis=1) >= 2) & (mx > mn), mx, np.nan)
-            for s in range(n_points):
-                if mx[s] > mn[s]:
-                    atoms[v, 2:, s] = _repeated_values(x[s], (mn[s], mx[s]), INTERIOR_ATOMS)
+            atoms[v, 0] = np.where(x[:, 1] == mn, mn, np.nan)  # held at least twice
+            atoms[v, 1] = np.where((x[:, -2] == mx) & (mx > mn), mx, np.nan)
+            for s in _rows_with_interior_runs(x):
+                atoms[v, 2:, s] = _repeated_values(x[s], (mn[s], mx[s]), INTERIOR_ATOMS)
         return cls(tuple(names), points, lo, width, log, atoms)
 
     @property

@@ -160,3 +160,54 @@ def test_a_non_finite_state_is_refused_by_the_sketch(bad):
     x[1, 3] = bad
     with pytest.raises(FloatingPointError):
         sk.add(_states(x))
+
+
+def _layout_atoms_one_row_at_a_time(x: np.ndarray) -> np.ndarray:
+    """The exactly-kept values of one variable as the layout defines them, row by row with
+    ``numpy.unique``: the lowest and highest value when held twice or more, then up to
+    INTERIOR_ATOMS other values held by at least ATOM_SHARE of the row (and twice)."""
+    from bubblesim.engine.sketch import ATOM_SHARE, INTERIOR_ATOMS
+
+    out = np.full((2 + INTERIOR_ATOMS, x.shape[0]), np.nan)
+    for s, row in enumerate(x):
+        values, counts = np.unique(row, return_counts=True)
+        lo, hi = values[0], values[-1]
+        if counts[0] >= 2:
+            out[0, s] = lo
+        if counts[-1] >= 2 and hi > lo:
+            out[1, s] = hi
+        inner = (counts >= max(2, ATOM_SHARE * row.size)) & (values != lo) & (values != hi)
+        found = values[inner][np.argsort(-counts[inner], kind="stable")][:INTERIOR_ATOMS]
+        out[2 : 2 + found.size, s] = found
+    return out
+
+
+@pytest.mark.parametrize("n", [2, 3, 40, 4096])
+def test_the_layouts_exact_values_are_those_of_each_row_read_on_its_own(n):
+    """The layout finds repeated values in each step's sorted values at once; on rows built at
+    the edges of the rule (a value held exactly as often as the share asks, and once less; only
+    the extremes repeated; ties in frequency; a constant row) it keeps what a row-by-row count
+    keeps."""
+    from bubblesim.engine.sketch import ATOM_SHARE
+
+    rng = np.random.default_rng(5)
+    need = int(np.ceil(max(2, ATOM_SHARE * n)))
+    rows = [rng.normal(size=n) for _ in range(7)]
+    if n >= need + 2:
+        rows[0][:need] = 0.25  # held exactly as often as asked: kept
+        rows[1][: need - 1] = 0.25  # once less: not kept
+        rows[2][:need] = rows[2].min() - 1.0  # the lowest, repeated: kept as the low end only
+        rows[3][:need], rows[3][need : 2 * need] = 0.5, -0.5  # a tie: both, lower value first
+    if n >= 4 * need + 2:
+        for j, value in enumerate((0.1, 0.2, 0.3, 0.4)):  # four candidates for three places
+            rows[4][j * need : (j + 1) * need + (j == 3)] = value
+    rows[5][:] = 1.5  # one value: no range, no atoms
+    x = np.stack(rows)
+    names = ("ai_revenue",)
+    layout = SketchLayout.from_block({"ai_revenue": x}, names)
+    np.testing.assert_array_equal(layout.atoms[0], _layout_atoms_one_row_at_a_time(x))
+    if n == 4096:
+        assert layout.atoms[0, 2, 0] == 0.25 and np.isnan(layout.atoms[0, 2, 1])
+        assert layout.atoms[0, 0, 2] == rows[2].min() and np.isnan(layout.atoms[0, 2, 2])
+        np.testing.assert_array_equal(layout.atoms[0, 2:4, 3], [-0.5, 0.5])
+        np.testing.assert_array_equal(layout.atoms[0, 2:, 4], [0.4, 0.1, 0.2])
