@@ -1,6 +1,7 @@
 """End-to-end runs of the command line in a temporary folder."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -165,6 +166,41 @@ def test_python_dash_m_and_version():
         [sys.executable, "-m", "bubblesim", "--version"], capture_output=True, text=True, check=True
     )
     assert __version__ in out.stdout
+
+
+_ENTRY = """
+import atexit, sys, threading, time
+from bubblesim.cli import main
+class Torn:
+    def __del__(self):
+        print("torn down", flush=True)
+torn = Torn()
+atexit.register(lambda: print("exit handlers ran"))  # flushed by main
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(0.3,)).start()
+sys.argv = ["bubblesim", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("thread", ["none", "thread"])
+def test_the_entry_point_ends_at_once_and_loses_no_output(tmp_path, thread):
+    """The console script runs the exit handlers, flushes what it printed (here to a pipe, so
+    block-buffered) and ends without tearing the interpreter down; its exit codes are click's.
+    With another thread still alive it takes Python's normal way out."""
+    files = [BASELINE, str(SCENARIOS / "soft_landing.toml")]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    out = subprocess.run([sys.executable, "-c", _ENTRY, thread, "validate", *files],
+                         capture_output=True, text=True, env=buffered)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    expected = CliRunner().invoke(cli, ["validate", *files]).output
+    assert out.stdout.startswith(expected)
+    assert out.stdout[len(expected) :].split() == (
+        ["exit", "handlers", "ran"] + (["torn", "down"] if thread == "thread" else [])
+    )
+    bad = subprocess.run([sys.executable, "-c", _ENTRY, thread, "validate", str(tmp_path / "no.toml")],
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_progress_appears_only_after_the_delay(capsys):
