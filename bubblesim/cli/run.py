@@ -8,12 +8,8 @@ import click
 
 from .._phases import phase
 from ..analysis.batch import load_batch, run_batch
-from ..analysis.precision import simulate_to_precision
 from ..analysis.result import simulate_with_twins
-from ..history.base_rates import attach_yardstick
 from ..output.files import output_folder, publish, safe_name
-from ..output.tables import batch_terminal_table, terminal_table
-from ..output.writers import prepare_outputs, write_batch, write_run
 from ..scenario.files import find_scenario_files
 from .base import (
     BubblesimError,
@@ -55,23 +51,37 @@ def run(scenario, paths, seed, workers, quiet, target_ci, max_paths, out, force)
     with phase("load"):
         sc = load(scenario).with_overrides(paths=paths, seed=seed)
         target = output_folder(out, Path("outputs") / safe_name(sc.name), force, notice)
+
+    def prepare():  # while the workers simulate: what the files need (pandas, matplotlib)
+        from ..output.writers import prepare_outputs
+
+        prepare_outputs([sc])
+
     width = None
     if target_ci is None:  # the twin beside the scenario, on the same workers
         label = f"simulating {sc.name} and its no-bubble twin"
         with phase("simulate"):
             ((result, twin),) = simulate_with_twins(
                 [sc], workers=workers, progress=Progress(label, enabled=not quiet),
-                while_waiting=lambda: prepare_outputs([sc]),
+                while_waiting=prepare,
             )  # fmt: skip
+        from ..history.base_rates import attach_yardstick
+
         with phase("yardstick"):
             attach_yardstick(result, twin=twin)
     else:
+        from ..analysis.precision import simulate_to_precision
+        from ..history.base_rates import attach_yardstick
+
         result, width = simulate_to_precision(
             sc, target_ci, max_paths, workers=workers, note=precision_note(quiet)
         )
         attach_yardstick(
             result, workers=workers, progress=Progress("no-bubble twin", enabled=not quiet)
         )
+    from ..output.tables import terminal_table
+    from ..output.writers import write_run
+
     with phase("publish"):  # the files' own phases are timed inside
         publish(
             target,
@@ -118,6 +128,10 @@ def batch(items, paths, seed, workers, quiet, target_ci, max_paths, out, force):
         if not quiet:
             click.echo(f"{label}: {sc.paths:,} paths, seed {sc.seed}", err=True)
         return Progress(label, enabled=not quiet)
+
+    from ..history.base_rates import attach_yardstick
+    from ..output.tables import batch_terminal_table
+    from ..output.writers import write_batch
 
     files, failures = find_scenario_files(items)
     loaded, invalid = load_batch(files, paths=paths, seed=seed, on_skip=skipped)
