@@ -82,8 +82,9 @@ def main():  # console-script entry point
     Once a command has finished, with only this thread left, the exit handlers are run, the
     standard streams flushed and the process ended at once: tearing the interpreter down
     (every module of numpy, pandas and matplotlib, every cached array) would add a quarter of a
-    second to a ``run`` and change nothing a user sees. An error's traceback, or a thread still
-    alive, takes Python's normal way out.
+    second to a ``run`` and change nothing a user sees. An error's traceback, a thread still
+    alive, or a profiler or tracer at work (``python -m cProfile -m bubblesim ...``, coverage)
+    takes Python's normal way out.
     """
     try:
         cli()
@@ -91,8 +92,8 @@ def main():  # console-script entry point
         code = exc.code
     else:  # pragma: no cover - click's standalone mode always ends in SystemExit
         code = 0
-    if threading.active_count() > 1:
-        sys.exit(code)
+    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+        sys.exit(code)  # a thread to join, or a profiler or coverage to report at exit
     if code is None:
         code = 0
     elif not isinstance(code, int):  # as Python reports a non-integer exit code

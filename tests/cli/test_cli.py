@@ -196,11 +196,29 @@ def test_the_entry_point_ends_at_once_and_loses_no_output(tmp_path, thread):
     expected = CliRunner().invoke(cli, ["validate", *files]).output
     assert out.stdout.startswith(expected)
     assert out.stdout[len(expected) :].split() == (
-        ["exit", "handlers", "ran"] + (["torn", "down"] if thread == "thread" else [])
+        ["exit", "handlers", "ran"] + (["torn", "down"] if thread != "none" else [])
     )
     bad = subprocess.run([sys.executable, "-c", _ENTRY, thread, "validate", str(tmp_path / "no.toml")],
                          capture_output=True, text=True)  # fmt: skip
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_profiled_command_still_writes_its_profile(tmp_path):
+    """Under a profiler the entry point exits as Python does, so the profiler reports."""
+    prof = tmp_path / "validate.prof"
+    cmd = [
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(prof),
+        "-m",
+        "bubblesim",
+        "validate",
+        BASELINE,
+    ]
+    subprocess.run(cmd, capture_output=True, check=True)
+    assert prof.stat().st_size > 0
 
 
 def test_progress_appears_only_after_the_delay(capsys):
