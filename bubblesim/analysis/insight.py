@@ -182,8 +182,9 @@ def _year_ends(scenario: Scenario) -> tuple[list[float], list[int]]:
 
 
 def _run(scenario: Scenario, changes: dict, paths: int, seed: int, workers: int, **kw):
+    """One run of the scenario with ``changes``: its odds only (no per-step sketch)."""
     sc = scenario.with_values(changes) if changes else scenario
-    return simulate(sc, paths=paths, seed=seed, workers=workers, **kw)
+    return simulate(sc, paths=paths, seed=seed, workers=workers, sketch=False, **kw)
 
 
 def _runs(scenario: Scenario, changes: Sequence[dict], paths: int, seed: int, workers: int,
@@ -196,7 +197,7 @@ def _runs(scenario: Scenario, changes: Sequence[dict], paths: int, seed: int, wo
         for c in changes:
             yield _run(scenario, c, paths, seed, 1, thresholds=thresholds)
         return
-    group = 2 * workers  # bounds the sketches held at once
+    group = 2 * workers  # bounds the runs held at once
     for g in range(0, len(changes), group):
         requests = [
             RunRequest(
@@ -204,6 +205,7 @@ def _runs(scenario: Scenario, changes: Sequence[dict], paths: int, seed: int, wo
                 paths=paths,
                 seed=seed,
                 thresholds=thresholds,
+                sketch=False,
             )  # fmt: skip
             for c in changes[g : g + group]
         ]
@@ -410,7 +412,7 @@ def sobol(
         }
         result = simulate(
             scenario, paths=n, seed=seed, workers=workers, overrides=overrides,
-            thresholds=metric.recorded,
+            thresholds=metric.recorded, sketch=False,
         )  # fmt: skip
         outcomes.append(np.asarray(metric.hits_by(result, ends), dtype=float))  # (years, n)
         if progress:

@@ -268,11 +268,19 @@ class SimulationResult(SimulatedPaths):
             )
         return out
 
+    def _sketch(self):
+        if self.sketch is None:
+            raise ValueError(
+                "this run kept no per-step distributions (simulate(..., sketch=False)): "
+                "run it with sketch=True for quantiles and fan charts"
+            )
+        return self.sketch
+
     def quantiles(self, variable: str, qs: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
         """Per-date quantiles of a state variable: rows are dates, columns the quantiles."""
         import pandas as pd
 
-        names = self.sketch.layout.names
+        names = self._sketch().layout.names
         if variable not in names:
             raise KeyError(f"unknown variable {variable!r}; expected one of {', '.join(names)}")
         key = (variable, tuple(qs))
@@ -290,7 +298,7 @@ class SimulationResult(SimulatedPaths):
         """All per-step quantiles in long form: ``variable, date, quantile, value``."""
         import pandas as pd
 
-        names = self.sketch.layout.names
+        names = self._sketch().layout.names
         dates = pd.to_datetime(np.asarray(self.dates)[self.sketch.layout.points])
         labels = np.asarray(dates.strftime("%Y-%m-%d"), dtype=object)
         qs, n_dates = np.asarray(QUANTILES, dtype=float), len(dates)
@@ -317,6 +325,7 @@ def simulate(
     scheduler: str | None = None,
     keep_paths: int = 0,
     thresholds: dict[str, Sequence[float]] | None = None,
+    sketch: bool = True,
 ) -> SimulationResult:
     """Simulate a scenario.
 
@@ -343,6 +352,11 @@ def simulate(
     thresholds : dict, optional
         Index (``"ai"``, ``"market"``) -> drawdown thresholds to record per path besides the
         scenario's own (e.g. a metric's), readable with :meth:`SimulationResult.hits`.
+    sketch : bool
+        False keeps no per-step distributions (no :meth:`SimulationResult.quantiles`, no fan
+        charts), only what the odds are read from: faster, and with several workers every
+        task starts at once (a sketch's layout is set by the first block). The odds are the
+        same either way.
 
     Returns
     -------
@@ -358,6 +372,7 @@ def simulate(
         scheduler=scheduler,
         keep_paths=keep_paths,
         thresholds=thresholds,
+        sketch=sketch,
     )
     return SimulationResult.from_paths(simulated)
 

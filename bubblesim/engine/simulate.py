@@ -187,6 +187,7 @@ def _run_task(args: tuple) -> dict:
     scenario, task_chunks, seed, overrides, first_path, thresholds, keep, layout = args[:8]
     # a chunk's block run on its own is binned as in its chunk (see StepSketch.add)
     rows_for = args[8] if len(args) > 8 else [None] * len(task_chunks)
+    binned = args[9] if len(args) > 9 else True  # False: no sketch, only the reductions
     n_steps = scenario.n_steps
     width = piece_width(n_steps)
     need = min(width, max(sum(size for _, size in chunk) for chunk in task_chunks))
@@ -208,13 +209,16 @@ def _run_task(args: tuple) -> dict:
             fill(steps)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 run_model_into(params, schedules, steps, scenario.dt, options, out)
-            if layout is None:
+            if not binned:  # the sketch refuses a non-finite state; without it, this does
+                check_finite(scenario, out, first_path=path)
+            elif layout is None:
                 check_finite(scenario, out, first_path=path)
                 layout = SketchLayout.from_block(out, tuple(STATE_VARIABLES))
-            if sketch is None:
+            if binned and sketch is None:
                 sketch = StepSketch.empty(layout)
             try:
-                sketch.add(out, rows_for=chunk_rows)
+                if binned:
+                    sketch.add(out, rows_for=chunk_rows)
             except FloatingPointError:
                 check_finite(scenario, out, first_path=path)
                 raise
@@ -307,8 +311,9 @@ class SimulatedPaths:
         Per-path summaries (see :func:`~bubblesim.engine.reductions.path_summaries`), e.g.
         ``"ai.max_drawdown"`` (fractions) and ``"market.first_drawdown.0"`` (grid index of the
         first drawdown past ``thresholds["market"][0]``, -1 if none).
-    sketch : StepSketch
-        Per-step distributions of every state variable, from which quantiles are read.
+    sketch : StepSketch or None
+        Per-step distributions of every state variable, from which quantiles are read (None for
+        a run asked for ``sketch=False``).
     states : dict
         The first ``keep_paths`` full paths: state variable -> float64 array of shape
         ``(n_steps + 1, keep_paths)`` (time-major); empty arrays when none were kept.
@@ -321,7 +326,7 @@ class SimulatedPaths:
     paths: int
     seed: int
     reductions: dict[str, np.ndarray]
-    sketch: StepSketch
+    sketch: StepSketch | None
     elapsed_seconds: float
     states: dict[str, np.ndarray] = field(default_factory=dict)
     thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
@@ -390,6 +395,7 @@ def simulate_paths(
     scheduler: str | None = None,
     keep_paths: int = 0,
     thresholds: Mapping[str, Sequence[float]] | None = None,
+    sketch: bool = True,
 ) -> SimulatedPaths:
     """Simulate a scenario's paths in blocks and keep their reductions.
 
@@ -399,10 +405,12 @@ def simulate_paths(
     the same blocks on a dask.distributed cluster (its address, or ``"local"`` for a local one):
     a block's numbers depend only on the seed and its index, so the results are identical.
     ``keep_paths`` full paths are kept (the first ones); ``thresholds`` adds drawdown thresholds
-    per index to the scenario's (their first crossings are kept per path).
+    per index to the scenario's (their first crossings are kept per path). ``sketch=False``
+    keeps no per-step distributions (``sketch`` is None: no quantiles), for callers that read
+    only the per-path reductions; every task then starts at once.
     """
     run = RunRequest(scenario, paths=paths, seed=seed, overrides=overrides,
-                     keep_paths=keep_paths, thresholds=thresholds)  # fmt: skip
+                     keep_paths=keep_paths, thresholds=thresholds, sketch=sketch)  # fmt: skip
     return simulate_many([run], workers=workers, progress=progress, scheduler=scheduler)[0]
 
 
@@ -411,7 +419,7 @@ class RunRequest:
     cut into tasks (fixed by its path and step counts alone) and gathering their reductions."""
 
     def __init__(self, scenario, *, paths=None, seed=None, overrides=None, keep_paths=0,
-                 thresholds=None, keep_reductions=None, whole=False):  # fmt: skip
+                 thresholds=None, keep_reductions=None, whole=False, sketch=True):  # fmt: skip
         self.scenario = scenario = scenario.with_overrides(paths=paths, seed=seed)
         self.n = n = scenario.paths
         if keep_paths < 0:
@@ -438,6 +446,9 @@ class RunRequest:
         #: :data:`WHOLE_RUN_PATHS` paths (a no-bubble twin, cheaper than its scenario: it keeps
         #: one worker busy while the scenario's parts share the rest).
         self.whole = whole
+        #: False: no per-step distributions (no quantiles), only the per-path reductions, so
+        #: no chunk has to set a layout first and every task can start at once.
+        self.binned = bool(sketch)
         self.kept: list[tuple[int, list]] = []
         self.sketch: StepSketch | None = None
         self.layout = None
@@ -453,7 +464,8 @@ class RunRequest:
         o = self.overrides
         local = {k: v[p0:p1] for k, v in o.items()} if o else None
         sc = self.scenario
-        return (sc, units, sc.seed, local, p0, self.wanted, self.keep, self.layout, rows_for)
+        return (sc, units, sc.seed, local, p0, self.wanted, self.keep, self.layout, rows_for,
+                self.binned)  # fmt: skip
 
     def first_job(self) -> tuple:
         return self.job(0, 1)
@@ -494,7 +506,7 @@ class RunRequest:
             self.layout = item["layout"]
         if self.sketch is None:
             self.sketch = item["sketch"]
-        else:
+        elif item["sketch"] is not None:
             self.sketch.merge(item["sketch"])
         p0 = item["first_path"]
         for k, v in item["reductions"].items():
@@ -603,7 +615,10 @@ def simulate_many(
 
     scheduler = scheduler if scheduler is not None else _AMBIENT_SCHEDULER[-1]
     try:
-        alone = len(runs) == 1 and len(runs[0].chunks) <= 2  # nothing could run beside
+        # nothing could run beside: one run of two chunks, its parts waiting for chunk 0
+        alone = len(runs) == 1 and (
+            len(runs[0].chunks) <= 2 if runs[0].binned else len(runs[0].chunks) < 2
+        )
         if scheduler is None and (workers == 1 or alone):
             for run in runs:
                 collect(run, _run_task(run.first_job()))
@@ -627,7 +642,10 @@ def simulate_many(
                 for r in runs:
                     whole = r.whole and r.n <= WHOLE_RUN_PATHS and beside
                     task = r.whole_job() if whole else r.first_job()
-                    pending[pool.submit(_run_task, task)] = (r, not whole)
+                    pending[pool.submit(_run_task, task)] = (r, not whole and r.binned)
+                    if not whole and not r.binned:  # no layout to wait for: all at once
+                        for j in r.rest_jobs(workers):
+                            pending[pool.submit(_run_task, j)] = (r, False)
                 if while_waiting is not None:  # beside the loop, which submits each run's
                     helper = _Helper(while_waiting)  # parts as soon as its chunk 0 is back
                     while_waiting = None

@@ -217,3 +217,35 @@ def test_what_runs_beside_the_workers_is_joined_and_its_error_raised(monkeypatch
         engine.simulate_many([Boom(sc, paths=BLOCK_SIZE + 10, seed=1)] + runs(), workers=2,
                              while_waiting=slow)  # fmt: skip
     assert not any(isinstance(t, engine._Helper) for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_without_its_sketch_has_the_same_odds(workers):
+    """``sketch=False`` (the insight commands' runs) changes what is kept, not the numbers:
+    the same per-path reductions, events and metrics as the full run, with one worker or two
+    (where every task starts at once, chunk 0 no longer first), and no quantiles."""
+    event = {"name": "fall", "index": "ai", "kind": "drawdown_within", "depth": 0.3,
+             "window": "3m", "by": "2027-12-31"}  # fmt: skip
+    sc = make_scenario(scenario={"horizon_years": 2.0}, events=[event])
+    n = 2 * BLOCK_SIZE + 31  # two chunks: with a sketch it runs here, without it on workers
+    full = simulate(sc, paths=n, seed=3, workers=1)
+    bare = simulate(sc, paths=n, seed=3, workers=workers, sketch=False)
+    assert bare.sketch is None and full.sketch is not None
+    assert set(bare.reductions) == set(full.reductions)
+    for k in full.reductions:
+        np.testing.assert_array_equal(bare.reductions[k], full.reductions[k], err_msg=k)
+    assert full.events() and bare.metrics() == full.metrics() and bare.events() == full.events()
+    with pytest.raises(ValueError, match="sketch=False"):
+        bare.quantiles("market")
+
+
+def test_a_run_without_its_sketch_still_refuses_a_non_finite_state():
+    """The sketch refused non-finite states; without it each piece is checked instead."""
+    from bubblesim.scenario import ScenarioError
+
+    sc = make_scenario(
+        scenario={"horizon_years": 50.0},
+        gpu_demand={"efficiency_shock_rate": 50, "efficiency_gain": 1000, "jevons": 2},
+    )
+    with pytest.raises(ScenarioError, match="became inf"):
+        simulate(sc, paths=50, seed=1, sketch=False)
