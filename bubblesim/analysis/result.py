@@ -282,6 +282,11 @@ class SimulationResult(SimulatedPaths):
 
         names = self._sketch().layout.names
         if variable not in names:
+            from ..engine.model import STATE_VARIABLES
+
+            if variable in STATE_VARIABLES:  # e.g. a no-bubble twin beside its scenario
+                raise KeyError(f"this run kept the per-step distributions of {', '.join(names)} "
+                               f"only, not {variable!r}")  # fmt: skip
             raise KeyError(f"unknown variable {variable!r}; expected one of {', '.join(names)}")
         key = (variable, tuple(qs))
         if key not in self._quantiles:  # tables and figures ask for the same quantiles
@@ -388,6 +393,10 @@ def twin_scenario(scenario: Scenario) -> Scenario:
 #: the scenario (the market's crossings, the events); its fans come from its sketch.
 TWIN_REDUCTIONS = ("market.first_", "event.")
 
+#: The state variables a no-bubble twin beside its scenario keeps per step: the two indices
+#: whose fans it outlines (``output.plots.save_fan_figure``).
+TWIN_SKETCH = ("ai_index", "market")
+
 
 def simulate_with_twins(
     scenarios: Sequence[Scenario],
@@ -402,7 +411,8 @@ def simulate_with_twins(
     in one set of workers: ``[(result, twin), ...]``. The numbers are those of running each
     alone; with ``workers`` > 1 the twins run beside their scenarios instead of after them.
     A twin keeps per path only what the yardstick pairs with its scenario (the market's
-    crossings and the events, :data:`TWIN_REDUCTIONS`); its quantiles are all there.
+    crossings and the events, :data:`TWIN_REDUCTIONS`) and per step the quantiles of the two
+    indices (:data:`TWIN_SKETCH`), the outlines of its scenario's fans.
     ``progress(done, total)`` counts the paths of all the runs; ``while_waiting`` as in
     :func:`~bubblesim.engine.simulate.simulate_many`."""
     from ..engine.simulate import RunRequest, simulate_many
@@ -412,7 +422,8 @@ def simulate_with_twins(
         sc = sc.with_overrides(paths=paths, seed=seed)
         requests.append(RunRequest(sc))
         requests.append(RunRequest(twin_scenario(sc), thresholds=requests[-1].wanted,
-                                   keep_reductions=TWIN_REDUCTIONS, whole=True))  # fmt: skip
+                                   keep_reductions=TWIN_REDUCTIONS, sketch=TWIN_SKETCH,
+                                   whole=True))  # fmt: skip
     runs = simulate_many(requests, workers=workers, progress=progress, while_waiting=while_waiting)
     results = [SimulationResult.from_paths(r) for r in runs]
     return list(zip(results[::2], results[1::2], strict=True))

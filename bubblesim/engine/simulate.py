@@ -187,7 +187,8 @@ def _run_task(args: tuple) -> dict:
     scenario, task_chunks, seed, overrides, first_path, thresholds, keep, layout = args[:8]
     # a chunk's block run on its own is binned as in its chunk (see StepSketch.add)
     rows_for = args[8] if len(args) > 8 else [None] * len(task_chunks)
-    binned = args[9] if len(args) > 9 else True  # False: no sketch, only the reductions
+    # the variables binned (none: no sketch, only the reductions)
+    binned = args[9] if len(args) > 9 else tuple(STATE_VARIABLES)
     n_steps = scenario.n_steps
     width = piece_width(n_steps)
     need = min(width, max(sum(size for _, size in chunk) for chunk in task_chunks))
@@ -213,7 +214,7 @@ def _run_task(args: tuple) -> dict:
                 check_finite(scenario, out, first_path=path)
             elif layout is None:
                 check_finite(scenario, out, first_path=path)
-                layout = SketchLayout.from_block(out, tuple(STATE_VARIABLES))
+                layout = SketchLayout.from_block(out, binned)
             if binned and sketch is None:
                 sketch = StepSketch.empty(layout)
             try:
@@ -446,9 +447,19 @@ class RunRequest:
         #: :data:`WHOLE_RUN_PATHS` paths (a no-bubble twin, cheaper than its scenario: it keeps
         #: one worker busy while the scenario's parts share the rest).
         self.whole = whole
-        #: False: no per-step distributions (no quantiles), only the per-path reductions, so
-        #: no chunk has to set a layout first and every task can start at once.
-        self.binned = bool(sketch)
+        #: The variables whose per-step distributions are kept (True: all; False: none, only
+        #: the per-path reductions, so no chunk has to set a layout first and every task can
+        #: start at once; names: those, e.g. the two indices a no-bubble twin's fans read).
+        if sketch is True:
+            self.sketch_names = tuple(STATE_VARIABLES)
+        elif sketch is False:
+            self.sketch_names = ()
+        else:
+            self.sketch_names = tuple(n for n in STATE_VARIABLES if n in set(sketch))
+            unknown = set(sketch) - set(self.sketch_names)
+            if unknown or not self.sketch_names:
+                raise ValueError(f"sketch: unknown or no state variables {sorted(unknown)}")
+        self.binned = bool(self.sketch_names)
         self.kept: list[tuple[int, list]] = []
         self.sketch: StepSketch | None = None
         self.layout = None
@@ -465,7 +476,7 @@ class RunRequest:
         local = {k: v[p0:p1] for k, v in o.items()} if o else None
         sc = self.scenario
         return (sc, units, sc.seed, local, p0, self.wanted, self.keep, self.layout, rows_for,
-                self.binned)  # fmt: skip
+                self.sketch_names)  # fmt: skip
 
     def first_job(self) -> tuple:
         return self.job(0, 1)

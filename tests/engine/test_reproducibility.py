@@ -23,9 +23,16 @@ def _same(a, b, keys=None):
     assert set(a.states) == set(b.states)
     for k in a.states:
         np.testing.assert_array_equal(a.states[k], b.states[k], err_msg=k)
+    # b's sketch may hold some of a's variables only (a twin beside its scenario): those
+    names = b.sketch.layout.names
+    rows = [a.sketch.layout.names.index(name) for name in names]
     for part in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
         np.testing.assert_array_equal(
-            getattr(a.sketch, part), getattr(b.sketch, part), err_msg=part
+            getattr(a.sketch, part)[rows], getattr(b.sketch, part), err_msg=part
+        )
+    for part in ("lo", "width", "log", "atoms"):
+        np.testing.assert_array_equal(
+            getattr(a.sketch.layout, part)[rows], getattr(b.sketch.layout, part), err_msg=part
         )
 
 
@@ -102,7 +109,12 @@ def test_adding_a_distribution_elsewhere_keeps_common_random_numbers():
 @pytest.mark.parametrize("whole", [True, False], ids=["one-task-per-run", "split"])
 def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(whole, monkeypatch):
     from bubblesim import load_scenario
-    from bubblesim.analysis.result import TWIN_REDUCTIONS, no_bubble_twin, simulate_with_twins
+    from bubblesim.analysis.result import (
+        TWIN_REDUCTIONS,
+        TWIN_SKETCH,
+        no_bubble_twin,
+        simulate_with_twins,
+    )
     from bubblesim.engine import simulate as engine
 
     from ..conftest import SCENARIOS
@@ -120,6 +132,7 @@ def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(who
     ((result, result_twin),) = simulate_with_twins([sc], paths=n, seed=11, workers=2)
     _same(alone, result)
     _same(twin, result_twin, keys=TWIN_REDUCTIONS)
+    assert result_twin.sketch.layout.names == TWIN_SKETCH  # the fans' outlines, no more
     assert sent_whole == ([n] if whole else [])  # the twin, as one task
     if whole:  # more workers than runs: a whole twin would set the time, so it is split too
         ((result3, twin3),) = simulate_with_twins([sc], paths=n, seed=11, workers=3)
@@ -181,6 +194,10 @@ def test_a_twin_beside_its_scenario_keeps_only_what_the_yardstick_reads():
     with pytest.raises(KeyError, match="keeps only what the yardstick reads"):
         twin.estimate("ai", sc.thresholds_for("ai")[0])
     full = no_bubble_twin(result)
+    for index in ("ai_index", "market"):  # the fans' outlines: as the full twin's
+        assert twin.quantiles(index).equals(full.quantiles(index))
+    with pytest.raises(KeyError, match="distributions of ai_index, market only"):
+        twin.quantiles("coverage")
     result.attach_yardstick(no_bubble=twin)
     compact = (result.metrics(), result.events())
     result.attach_yardstick(no_bubble=full)
