@@ -267,20 +267,141 @@ class StepSketch:
 
     def quantiles(self, name: str, qs: Sequence[float]) -> np.ndarray:
         """Per-step quantiles of ``name``: shape ``(n_points, len(qs))`` (``numpy.quantile``'s
-        linear rule, read from the bins)."""
+        linear rule, read from the bins).
+
+        Every step's pieces are read at once (:meth:`_read_rows`): the bins in value order with
+        each step's atoms inserted as points, a bin that holds one strictly inside split at it,
+        the same pieces and arithmetic as :meth:`_pieces` and :func:`_read_quantiles` one step
+        at a time (a step with two atoms inside one bin is read so)."""
         lay = self.layout
         v = lay.names.index(name)
         integer = name in INTEGER_VARIABLES
         out = np.empty((lay.n_points, len(qs)))
-        with_atoms = (self.atom_counts[v] > 0).any(axis=0)
-        plain = np.flatnonzero(~with_atoms)
-        if plain.size:  # steps without atoms: all at once, the same operations as one by one
-            counts, a, b = self._bin_pieces(v, plain, integer)
-            out[plain] = _read_quantiles_rows(counts, a, b, qs)
-        for s in np.flatnonzero(with_atoms):
-            counts, a, b = self._pieces(v, s, integer)
-            out[s] = _read_quantiles(counts, a, b, qs)
+        counts = self.counts[v].astype(float)
+        with_atoms = np.flatnonzero((self.atom_counts[v] > 0).any(axis=0))
+        inserts, alone = {}, []
+        if with_atoms.size:
+            n = len(with_atoms)
+            starts, _ = self._bin_ends(
+                v, with_atoms, np.tile(np.arange(N_BINS + 2), (n, 1)), integer
+            )
+            for r, s in enumerate(with_atoms):
+                row = self._atom_inserts(v, s, starts[r], counts[s], integer)
+                if row is None:
+                    alone.append(s)
+                else:
+                    inserts[s] = row
+        steps = np.setdiff1d(np.arange(lay.n_points), alone)
+        if steps.size:
+            rows = [inserts.get(s, []) for s in steps]
+            out[steps] = self._read_rows(v, steps, counts[steps], rows, integer, qs)
+        for s in alone:
+            c, a, b = self._pieces(v, s, integer)
+            out[s] = _read_quantiles(c, a, b, qs)
         return out
+
+    def _bin_ends(self, v: int, steps: np.ndarray, i: np.ndarray, integer: bool):
+        """The value range ``(a, b)`` of bin ``i[r, p]`` of step ``steps[r]``, as
+        :meth:`_bin_pieces` gives it (the same operations, element by element)."""
+        lay = self.layout
+        lo, w = lay.lo[v, steps][:, None], lay.width[v, steps][:, None]
+        vmin, vmax = self.vmin[v, steps][:, None], self.vmax[v, steps][:, None]
+
+        def edge(k):  # lo + w * arange(N_BINS + 1), in values
+            e = lo + w * k.astype(float)
+            return np.exp(e) if lay.log[v] else e
+
+        if integer:
+            centre = np.where(i == 0, vmin, edge(np.clip(i - 1, 0, N_BINS)) + 0.5)
+            centre = np.where(i == N_BINS + 1, vmax, centre)
+            a = b = np.round(centre)
+        else:
+            a = np.where(i == 0, vmin, edge(np.maximum(i - 1, 0)))
+            b = np.where(i == N_BINS + 1, vmax, edge(np.minimum(i, N_BINS)))
+        return np.clip(a, vmin, vmax), np.clip(b, vmin, vmax)
+
+    def _atom_inserts(self, v: int, s: int, starts: np.ndarray, counts: np.ndarray, integer):
+        """Step ``s``'s atoms as pieces to insert into its bins, ``[(position, count, a, b)]``
+        in value order: a point for each atom, and for a bin holding one strictly inside its
+        two halves (the bin's own count, in ``counts``, set to 0); None when two atoms lie
+        inside one bin. ``starts``: the bins' lower ends (:meth:`_bin_ends`)."""
+        lay = self.layout
+        counted = np.flatnonzero(self.atom_counts[v, :, s] > 0)
+        xs = lay.atoms[v, counted, s]
+        hits = self.atom_counts[v, counted, s].astype(float)
+        under = self.atom_below[v, counted, s].astype(float)
+        at = np.maximum(np.searchsorted(starts, xs, side="right") - 1, 0)
+        # a bin ends where the next starts (the last at the largest value); a point at itself
+        following = np.minimum(at + 1, starts.size - 1)
+        ends = (
+            starts[at]
+            if integer
+            else np.where(at + 1 < starts.size, starts[following], self.vmax[v, s])
+        )
+        inside = (starts[at] < xs) & (ends > xs) & (counts[at] > 0)
+        if np.unique(at[inside]).size < np.count_nonzero(inside):
+            return None
+        row = []
+        for x, hit, low, i, end, split in zip(xs, hits, under, at, ends, inside, strict=True):
+            if split:  # [a, b) around x: [a, x), x, [x, b), the paths below x on the left
+                low = min(low, counts[i])
+                row += [(i + 1, low, starts[i], x), (i + 1, hit, x, x),
+                        (i + 1, counts[i] - low, x, end)]  # fmt: skip
+                counts[i] = 0.0
+            else:
+                row.append((int(np.searchsorted(starts, x, side="left")), hit, x, x))
+        return sorted(row, key=lambda item: (item[0], item[2], item[3]))
+
+    def _read_rows(self, v, steps, counts, inserts, integer, qs) -> np.ndarray:
+        """:func:`_read_quantiles_rows` of the bins of ``steps`` (``counts``, ``(rows,
+        N_BINS + 2)``) with each row's ``inserts`` (:meth:`_atom_inserts`) put in; the value
+        ranges are worked out only for the pieces the ranks fall in. Rows are padded with
+        empty pieces to one length (an empty piece never holds a rank)."""
+        m, width = counts.shape
+        extra = max((len(row) for row in inserts), default=0)
+        placed = np.zeros((m, extra), dtype=np.intp)  # each insert's index in its padded row
+        ins_a, ins_b = np.zeros((m, extra)), np.zeros((m, extra))
+        if extra:
+            vmax = self.vmax[v, steps]
+            where, values = [], []
+            for r, row in enumerate(inserts):
+                row = row + [(width, 0.0, vmax[r], vmax[r])] * (extra - len(row))
+                for t, (pos, count, a, b) in enumerate(row):
+                    where.append(r * width + pos)
+                    values.append(count)
+                    placed[r, t], ins_a[r, t], ins_b[r, t] = pos + t, a, b
+            counts = np.insert(counts.ravel(), where, values).reshape(m, width + extra)
+            width += extra
+        cum = np.cumsum(counts, axis=1)
+        n = cum[:, -1:]
+        rows = np.arange(m)[:, None]
+        # one sorted array: row r's counts shifted by r * (largest count + 1), exact in floats
+        lift = rows * (float(n.max()) + 1.0)
+        flat = (cum + lift).ravel()
+
+        def order_statistic(k):
+            j = np.searchsorted(flat, (k + lift).ravel(), side="right").reshape(k.shape)
+            j = np.minimum(j - rows * width, width - 1)
+            held = counts[rows, j]
+            start = cum[rows, j] - held
+            if extra:  # an inserted piece, or the bin it stands after the inserts before it
+                same = placed[:, :, None] == j[:, None, :]
+                bins = j - (placed[:, :, None] < j[:, None, :]).sum(axis=1)
+            else:
+                bins = j
+            a, b = self._bin_ends(v, steps, bins, integer)
+            if extra:
+                mine, which = same.any(axis=1), same.argmax(axis=1)
+                a = np.where(mine, np.take_along_axis(ins_a, which, axis=1), a)
+                b = np.where(mine, np.take_along_axis(ins_b, which, axis=1), b)
+            frac = (k - start + 0.5) / held
+            return a + np.clip(frac, 0.0, 1.0) * (b - a)
+
+        h = np.asarray(qs, dtype=float)[None, :] * (n - 1)
+        k0 = np.floor(h)
+        lower = order_statistic(k0)
+        upper = order_statistic(np.minimum(k0 + 1, n - 1))
+        return lower + (h - k0) * (upper - lower)
 
     def _bin_pieces(self, v: int, steps: np.ndarray, integer: bool):
         """The bins of ``steps`` (rows) in value order, as :meth:`_pieces` gives them for a step

@@ -211,3 +211,48 @@ def test_the_layouts_exact_values_are_those_of_each_row_read_on_its_own(n):
         assert layout.atoms[0, 0, 2] == rows[2].min() and np.isnan(layout.atoms[0, 2, 2])
         np.testing.assert_array_equal(layout.atoms[0, 2:4, 3], [-0.5, 0.5])
         np.testing.assert_array_equal(layout.atoms[0, 2:, 4], [0.4, 0.1, 0.2])
+
+
+def _one_step_at_a_time(sk: StepSketch, name: str, qs) -> np.ndarray:
+    """Quantiles read step by step from each step's sorted pieces (the reference reading)."""
+    from bubblesim.engine.sketch import INTEGER_VARIABLES, _read_quantiles
+
+    v = sk.layout.names.index(name)
+    rows = []
+    for s in range(sk.layout.n_points):
+        counts, a, b = sk._pieces(v, s, name in INTEGER_VARIABLES)
+        rows.append(_read_quantiles(counts, a, b, qs))
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("file, paths", [("baseline.toml", 900), ("dotcom_replay.toml", 5000)])
+def test_quantiles_read_all_steps_at_once_are_those_read_step_by_step(file, paths):
+    """Every variable's steps are read together (atoms inserted, bins split at them, value
+    ranges worked out only where a rank falls): the numbers of reading each step's sorted
+    pieces one at a time, to the last bit. dotcom_replay holds atoms at both ends of the
+    labs' cash, one a hair below the largest value."""
+    sk = simulate(load_scenario(SCENARIOS / file), paths=paths, seed=5).sketch
+    qs = (*QUANTILES, 0.0, 0.001, 0.999, 1.0)
+    for name in sk.layout.names:
+        np.testing.assert_array_equal(sk.quantiles(name, qs), _one_step_at_a_time(sk, name, qs),
+                                      err_msg=name)  # fmt: skip
+
+
+def test_two_atoms_in_one_bin_and_atoms_at_the_ends_are_read_as_step_by_step():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1.0, 2.0, size=(3, 4000))
+    x[:, :300] = 1.0  # the lowest value, repeated
+    x[:, 300:500] = 2.0  # the highest
+    x[0, 500:700], x[0, 700:800] = 1.37, 1.37 + 1e-9  # two interior atoms in one bin
+    x[0, 800:810] = 1.37 + np.linspace(-3e-9, 3e-9, 10)  # and other values of that bin
+    x[1, 500:700] = 1.25
+    names = ("ai_revenue",)
+    layout = SketchLayout.from_block(_states(x, "ai_revenue"), names)
+    assert np.isfinite(layout.atoms[0, :, 0]).sum() == 4
+    sk = StepSketch.empty(layout)
+    sk.add(_states(x, "ai_revenue"))
+    sk.add(_states(rng.uniform(0.5, 2.5, size=(3, 1000)), "ai_revenue"))  # beyond block 0
+    qs = tuple(np.linspace(0.0, 1.0, 401))  # ranks all through, the atoms' among them
+    np.testing.assert_array_equal(
+        sk.quantiles("ai_revenue", qs), _one_step_at_a_time(sk, "ai_revenue", qs)
+    )
