@@ -301,8 +301,8 @@ class StepSketch:
         return out
 
     def _bin_ends(self, v: int, steps: np.ndarray, i: np.ndarray, integer: bool):
-        """The value range ``(a, b)`` of bin ``i[r, p]`` of step ``steps[r]``, as
-        :meth:`_bin_pieces` gives it (the same operations, element by element)."""
+        """The value range ``(a, b)`` of bin ``i[r, p]`` of step ``steps[r]``, as :meth:`_pieces`
+        gives it (the same operations, element by element)."""
         lay = self.layout
         lo, w = lay.lo[v, steps][:, None], lay.width[v, steps][:, None]
         vmin, vmax = self.vmin[v, steps][:, None], self.vmax[v, steps][:, None]
@@ -353,10 +353,11 @@ class StepSketch:
         return sorted(row, key=lambda item: (item[0], item[2], item[3]))
 
     def _read_rows(self, v, steps, counts, inserts, integer, qs) -> np.ndarray:
-        """:func:`_read_quantiles_rows` of the bins of ``steps`` (``counts``, ``(rows,
-        N_BINS + 2)``) with each row's ``inserts`` (:meth:`_atom_inserts`) put in; the value
-        ranges are worked out only for the pieces the ranks fall in. Rows are padded with
-        empty pieces to one length (an empty piece never holds a rank)."""
+        """:func:`_read_quantiles` of many steps at once: the bins of ``steps`` (``counts``,
+        ``(rows, N_BINS + 2)``) with each row's ``inserts`` (:meth:`_atom_inserts`) put in, and
+        the value ranges worked out only for the pieces the ranks fall in. Empty pieces need not
+        be dropped, and pad the rows to one length: the first piece whose running count exceeds
+        a rank always holds values, so the same piece, and the same arithmetic, is picked."""
         m, width = counts.shape
         extra = max((len(row) for row in inserts), default=0)
         placed = np.zeros((m, extra), dtype=np.intp)  # each insert's index in its padded row
@@ -402,24 +403,6 @@ class StepSketch:
         lower = order_statistic(k0)
         upper = order_statistic(np.minimum(k0 + 1, n - 1))
         return lower + (h - k0) * (upper - lower)
-
-    def _bin_pieces(self, v: int, steps: np.ndarray, integer: bool):
-        """The bins of ``steps`` (rows) in value order, as :meth:`_pieces` gives them for a step
-        without atoms: counts and the value range of each, shape ``(len(steps), N_BINS + 2)``."""
-        lay = self.layout
-        lo, w = lay.lo[v, steps][:, None], lay.width[v, steps][:, None]
-        vmin, vmax = self.vmin[v, steps][:, None], self.vmax[v, steps][:, None]
-        c = self.counts[v, steps].astype(float)
-        edges = lo + w * np.arange(N_BINS + 1)
-        if lay.log[v]:
-            edges = np.exp(edges)
-        if integer:
-            centre = np.concatenate([vmin, edges[:, :-1] + 0.5, vmax], axis=1)
-            a = b = np.round(centre)
-        else:
-            a = np.concatenate([vmin, edges], axis=1)
-            b = np.concatenate([edges[:, :1], edges[:, 1:], vmax], axis=1)
-        return c, np.clip(a, vmin, vmax), np.clip(b, vmin, vmax)
 
     def _pieces(self, v: int, s: int, integer: bool):
         """Pieces of step ``s`` in value order: counts and the value range of each."""
@@ -482,32 +465,6 @@ def _split_around_points(c, a, b, below=None):
     c, a, b = (np.concatenate(p) for p in (new_c, new_a, new_b))
     order = np.lexsort((b, a))
     return c[order], a[order], b[order]
-
-
-def _read_quantiles_rows(counts, a, b, qs) -> np.ndarray:
-    """:func:`_read_quantiles` for many rows of pieces at once, ``(rows, pieces)`` -> ``(rows,
-    len(qs))``. Empty pieces need not be dropped: the first piece whose running count exceeds a
-    rank always holds values, so the same piece, and the same arithmetic, is picked."""
-    cum = np.cumsum(counts, axis=1)
-    n = cum[:, -1:]
-    start = cum - counts
-    n_rows, n_pieces = counts.shape
-    rows = np.arange(n_rows)[:, None]
-    # one sorted array: row r's counts shifted by r * (largest count + 1), exact in floats
-    lift = rows * (float(n.max()) + 1.0)
-    flat = (cum + lift).ravel()
-
-    def order_statistic(k):
-        j = np.searchsorted(flat, (k + lift).ravel(), side="right").reshape(k.shape)
-        j = np.minimum(j - rows * n_pieces, n_pieces - 1)
-        frac = (k - start[rows, j] + 0.5) / counts[rows, j]
-        return a[rows, j] + np.clip(frac, 0.0, 1.0) * (b[rows, j] - a[rows, j])
-
-    h = np.asarray(qs, dtype=float)[None, :] * (n - 1)
-    k0 = np.floor(h)
-    lower = order_statistic(k0)
-    upper = order_statistic(np.minimum(k0 + 1, n - 1))
-    return lower + (h - k0) * (upper - lower)
 
 
 def _read_quantiles(counts, a, b, qs) -> np.ndarray:
