@@ -85,7 +85,13 @@ def main():  # console-script entry point
     second to a ``run`` and change nothing a user sees. An error's traceback, a thread still
     alive, or a profiler or tracer at work (``python -m cProfile -m bubblesim ...``, coverage)
     takes Python's normal way out.
+
+    NumPy is told not to ask the kernel for transparent huge pages (``NUMPY_MADVISE_HUGEPAGE=0``,
+    read when NumPy is imported; a value the user set is kept): where the kernel fills such a
+    request by compacting memory on the spot (``defrag = madvise``, common on Linux), a run's
+    large arrays spent more time in the kernel than in the model.
     """
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     try:
         cli()
     except SystemExit as exc:

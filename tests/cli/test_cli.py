@@ -203,6 +203,30 @@ def test_the_entry_point_ends_at_once_and_loses_no_output(tmp_path, thread):
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize("asked", [None, "1"])
+def test_the_command_line_asks_numpy_for_no_huge_pages_unless_told(asked):
+    code = (
+        "import atexit, sys\n"
+        "from bubblesim.cli import main\n"
+        "def report():\n"
+        "    import numpy as np\n"
+        "    from numpy._core import multiarray as m\n"  # numpy >= 2
+        "    print('HUGE', m._get_madvise_hugepage())\n"
+        "atexit.register(report)\n"
+        "sys.argv = ['bubblesim', 'validate', sys.argv[1]]\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if asked is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = asked
+    out = subprocess.run([sys.executable, "-c", code, BASELINE], capture_output=True, text=True,
+                         env=env)  # fmt: skip
+    if "No module named 'numpy._core'" in out.stderr:
+        pytest.skip("numpy < 2 keeps the switch elsewhere")
+    assert out.returncode == 0, out.stderr
+    assert f"HUGE {asked == '1'}" in out.stdout  # off unless the user turned it on
+
+
 def test_a_profiled_command_still_writes_its_profile(tmp_path):
     """Under a profiler the entry point exits as Python does, so the profiler reports."""
     prof = tmp_path / "validate.prof"
