@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.simulate import sharing_workers
 from ..scenario import Scenario, ScenarioError, load_scenario
 from .result import SimulationResult, simulate, simulate_with_twins
 
@@ -55,6 +56,7 @@ def load_batch(
     return loaded, failures
 
 
+@sharing_workers  # its runs on one set of workers
 def run_batch(
     scenarios: Sequence[Scenario],
     *,

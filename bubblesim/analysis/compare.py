@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..engine.simulate import sharing_workers
 from ..scenario import Scenario
 from .estimates import paired_difference
 from .result import INDICES, SimulationResult, simulate
@@ -140,6 +141,7 @@ class Comparison:
         return [n for n in dict.fromkeys(names) if n not in common]
 
 
+@sharing_workers  # its runs on one set of workers
 def compare(
     scenarios: Sequence[Scenario],
     *,

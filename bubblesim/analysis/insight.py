@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import special
 
 from ..engine.reductions import INDICES, running_drawdown
+from ..engine.simulate import sharing_workers
 from ..scenario import Scenario
 from ..scenario.distributions import Distribution
 from ..scenario.load import scalar_parameter
@@ -270,6 +271,7 @@ def _guess_inputs(
     return out
 
 
+@sharing_workers  # its runs on one set of workers
 def tornado(
     scenario: Scenario,
     metric: Metric,
@@ -368,6 +370,7 @@ def sobol_from_outcomes(f_a, f_b, f_ab, seed: int, resamples: int = 0):
     return s1, st, tuple(np.quantile(x, q, axis=-1).T for x in (d1, dt) for q in (0.025, 0.975))
 
 
+@sharing_workers  # its runs on one set of workers
 def sobol(
     scenario: Scenario,
     metric: Metric,
@@ -448,6 +451,7 @@ def sobol(
     )
 
 
+@sharing_workers  # its runs on one set of workers
 def sweep(
     scenario: Scenario,
     grid: Sequence[tuple[str, float, float, int]],
@@ -477,6 +481,7 @@ def sweep(
     return pd.DataFrame(rows)
 
 
+@sharing_workers  # its runs on one set of workers
 def solve(
     scenario: Scenario,
     key: str,

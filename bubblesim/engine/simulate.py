@@ -10,6 +10,7 @@ a run's memory does not grow with its per-step states. Workers return only these
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +44,8 @@ __all__ = [
     "model_inputs",
     "NumericalError",
     "use_scheduler",
+    "shared_workers",
+    "sharing_workers",
     "ClusterError",
     "CHUNK_BLOCKS",
 ]
@@ -250,6 +253,39 @@ def use_scheduler(scheduler: str | None):
         yield
     finally:
         _AMBIENT_SCHEDULER.pop()
+
+
+#: The worker pools that :func:`shared_workers` blocks hand to every local run inside them.
+_SHARED_POOLS: list[dict] = []
+
+
+@contextlib.contextmanager
+def shared_workers(workers: int):
+    """Within the block, the local runs on ``workers`` > 1 processes share one pool of workers,
+    started by the first run and ended with the block, instead of starting (and filling the
+    memory of) fresh workers for each run: a batch's scenarios, a sweep's grid, a solve's
+    steps. The numbers do not depend on it. Nothing may fork inside the block while the pool
+    is running (its thread is)."""
+    holder = {"workers": int(workers), "pool": None}
+    _SHARED_POOLS.append(holder)
+    try:
+        yield
+    finally:
+        _SHARED_POOLS.pop()
+        if holder["pool"] is not None:
+            holder["pool"].shutdown(wait=True)
+
+
+def sharing_workers(function):
+    """Decorate a function of keyword ``workers`` (default 1) whose runs share one pool of
+    workers (:func:`shared_workers`)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, workers: int = 1, **kwargs):
+        with shared_workers(workers):
+            return function(*args, workers=workers, **kwargs)
+
+    return wrapper
 
 
 def _run_on_cluster(scheduler: str, jobs: list, workers: int):
@@ -641,7 +677,14 @@ def simulate_many(
                 for item in _run_on_cluster(scheduler, run.rest_jobs(workers), workers):
                     collect(run, item)
         else:
-            pool = ProcessPoolExecutor(max_workers=workers)
+            shared = _SHARED_POOLS[-1] if _SHARED_POOLS else None
+            if shared is not None and shared["workers"] != workers:
+                shared = None  # a run on another number of workers: a pool of its own
+            pool = shared["pool"] if shared is not None else None
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=workers)
+                if shared is not None:
+                    shared["pool"] = pool
             helper = None
             try:
                 # a run that may go whole (a cheap twin beside its scenario) is one task and
@@ -670,11 +713,14 @@ def simulate_many(
                                 pending[pool.submit(_run_task, j)] = (run, False)
             except BaseException:
                 _stop(pool)  # Ctrl-C or an error: the tasks still queued are not waited for
+                if shared is not None:
+                    shared["pool"] = None  # stopped: a later run in the block starts another
                 raise
             finally:  # joined whatever happened: nothing forks later beside a running thread
                 if helper is not None:
                     helper.join()
-            pool.shutdown(wait=True)
+            if shared is None:
+                pool.shutdown(wait=True)
             if helper is not None:
                 helper.result()  # its own error, once the runs are done
     finally:

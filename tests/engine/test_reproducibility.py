@@ -266,3 +266,62 @@ def test_a_run_without_its_sketch_still_refuses_a_non_finite_state():
     )
     with pytest.raises(ScenarioError, match="became inf"):
         simulate(sc, paths=50, seed=1, sketch=False)
+
+
+def test_runs_inside_shared_workers_use_one_pool_and_the_same_numbers(monkeypatch):
+    """A command's runs (a batch, a sweep) share one pool of workers: started once, ended with
+    the block; the numbers are those of runs with pools of their own. A run that fails stops
+    the pool, and the next run in the block starts another."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bubblesim.engine import simulate as engine
+
+    started = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            super().__init__(*args, **kwargs)
+
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    n = 5 * BLOCK_SIZE + 5  # three chunks: on the workers
+    alone = [simulate(sc, paths=n, seed=s, workers=2) for s in (1, 2)]
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", Counted)
+    with engine.shared_workers(2):
+        together = [simulate(sc, paths=n, seed=s, workers=2) for s in (1, 2)]
+        assert len(started) == 1 and started[0]._processes  # one pool, still running
+    assert started[0]._shutdown_thread  # ended with the block
+    for a, b in zip(alone, together, strict=True):
+        _same(a, b)
+
+    def failing(done, total):  # an error in this process while the workers run
+        raise RuntimeError("a run's error")
+
+    started.clear()
+    with engine.shared_workers(2):
+        with pytest.raises(RuntimeError, match="a run's error"):
+            simulate(sc, paths=n, seed=1, workers=2, progress=failing)
+        _same(alone[0], simulate(sc, paths=n, seed=1, workers=2))
+    assert len(started) == 2  # the failed run's pool was stopped; the next started its own
+
+
+def test_a_sweep_runs_on_one_pool_of_workers(monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bubblesim.analysis.insight import parse_metric, sweep
+    from bubblesim.engine import simulate as engine
+
+    started = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", Counted)
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    metric = parse_metric(None, sc)
+    table = sweep(sc, [("cash_burn.burn_scale", 0.5, 2.5, 5)], metric, paths=2 * BLOCK_SIZE,
+                  seed=1, workers=2)  # fmt: skip
+    assert len(table) == 5
+    assert len(started) == 1
