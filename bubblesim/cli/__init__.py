@@ -76,6 +76,15 @@ def load_commands() -> dict[str, click.Command]:
     return dict(cli.commands)
 
 
+def _observed() -> bool:
+    """A profiler or tracer is at work: ``sys.setprofile``/``sys.settrace``, or (Python 3.12
+    and later, where cProfile and coverage use it) a ``sys.monitoring`` tool."""
+    if sys.getprofile() or sys.gettrace():
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(i) for i in range(6))
+
+
 def main():  # console-script entry point
     """Run the command line and end the process.
 
@@ -98,7 +107,7 @@ def main():  # console-script entry point
         code = exc.code
     else:  # pragma: no cover - click's standalone mode always ends in SystemExit
         code = 0
-    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+    if threading.active_count() > 1 or _observed():
         sys.exit(code)  # a thread to join, or a profiler or coverage to report at exit
     if code is None:
         code = 0
@@ -108,7 +117,8 @@ def main():  # console-script entry point
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with the stream closed
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe (e.g. `| head`): nothing more to say
             pass
     os._exit(code)

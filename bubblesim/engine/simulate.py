@@ -213,10 +213,10 @@ def _run_task(args: tuple) -> dict:
             fill(steps)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 run_model_into(params, schedules, steps, scenario.dt, options, out)
-            if not binned:  # the sketch refuses a non-finite state; without it, this does
+            # the sketch refuses a non-finite value of what it bins; the rest is checked here
+            if layout is None or len(binned) < len(STATE_VARIABLES):
                 check_finite(scenario, out, first_path=path)
-            elif layout is None:
-                check_finite(scenario, out, first_path=path)
+            if binned and layout is None:
                 layout = SketchLayout.from_block(out, binned)
             if binned and sketch is None:
                 sketch = StepSketch.empty(layout)
@@ -265,7 +265,8 @@ def shared_workers(workers: int):
     started by the first run and ended with the block, instead of starting (and filling the
     memory of) fresh workers for each run: a batch's scenarios, a sweep's grid, a solve's
     steps. The numbers do not depend on it. Nothing may fork inside the block while the pool
-    is running (its thread is)."""
+    is running (its thread is): so no block inside it, and no run on another number of
+    workers, which would start a second pool beside the first. Not shared between threads."""
     holder = {"workers": int(workers), "pool": None}
     _SHARED_POOLS.append(holder)
     try:
@@ -491,6 +492,8 @@ class RunRequest:
         elif sketch is False:
             self.sketch_names = ()
         else:
+            if isinstance(sketch, str) or not hasattr(sketch, "__iter__"):
+                raise TypeError(f"sketch: True, False or state variable names, not {sketch!r}")
             self.sketch_names = tuple(n for n in STATE_VARIABLES if n in set(sketch))
             unknown = set(sketch) - set(self.sketch_names)
             if unknown or not self.sketch_names:

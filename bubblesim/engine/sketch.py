@@ -142,9 +142,9 @@ class SketchLayout:
             if name in INTEGER_VARIABLES:
                 lo[v], width[v] = np.round(x.min(axis=1)) - 0.5, 1.0
                 continue
-            x = np.sort(x, axis=1)  # each step's values in order: extremes, quantiles, runs
-            mn, mx = x[:, 0], x[:, -1]
-            low, high = np.quantile(x, [TAIL, 1.0 - TAIL], axis=1)
+            mn, mx = x.min(axis=1), x.max(axis=1)  # as given (a zero keeps the sign they give)
+            ordered = np.sort(x, axis=1)  # each step's values in order: quantiles, runs
+            low, high = np.quantile(ordered, [TAIL, 1.0 - TAIL], axis=1)
             # spread over orders of magnitude (revenue, compute, prices): bins in logs
             log[v] = bool((mn > 0).all() and (high / low).max() > LOG_RATIO)
             if log[v]:
@@ -156,9 +156,9 @@ class SketchLayout:
             width[v] = np.maximum(span, floor)
             if x.shape[1] < 2:
                 continue
-            atoms[v, 0] = np.where(x[:, 1] == mn, mn, np.nan)  # held at least twice
-            atoms[v, 1] = np.where((x[:, -2] == mx) & (mx > mn), mx, np.nan)
-            for s in _rows_with_interior_runs(x):
+            atoms[v, 0] = np.where(ordered[:, 1] == mn, mn, np.nan)  # held at least twice
+            atoms[v, 1] = np.where((ordered[:, -2] == mx) & (mx > mn), mx, np.nan)
+            for s in _rows_with_interior_runs(ordered):
                 atoms[v, 2:, s] = _repeated_values(x[s], (mn[s], mx[s]), INTERIOR_ATOMS)
         return cls(tuple(names), points, lo, width, log, atoms)
 

@@ -169,15 +169,15 @@ def test_python_dash_m_and_version():
 
 
 _ENTRY = """
-import atexit, sys, threading, time
+import atexit, sys, threading
 from bubblesim.cli import main
 class Torn:
     def __del__(self):
         print("torn down", flush=True)
 torn = Torn()
 atexit.register(lambda: print("exit handlers ran"))  # flushed by main
-if sys.argv[1] == "thread":
-    threading.Thread(target=time.sleep, args=(0.3,)).start()
+if sys.argv[1] == "thread":  # alive until the main thread has finished
+    threading.Thread(target=threading.main_thread().join).start()
 sys.argv = ["bubblesim", *sys.argv[2:]]
 main()
 """
@@ -225,6 +225,13 @@ def test_the_command_line_asks_numpy_for_no_huge_pages_unless_told(asked):
         pytest.skip("numpy < 2 keeps the switch elsewhere")
     assert out.returncode == 0, out.stderr
     assert f"HUGE {asked == '1'}" in out.stdout  # off unless the user turned it on
+
+
+def test_a_command_started_with_its_output_closed_ends_cleanly():
+    """Started with stdout closed (``>&-``), Python has no sys.stdout: nothing to flush."""
+    shell = f"'{sys.executable}' -m bubblesim validate '{BASELINE}' >&-"
+    out = subprocess.run(["sh", "-c", shell], capture_output=True, text=True)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
 
 
 def test_a_profiled_command_still_writes_its_profile(tmp_path):

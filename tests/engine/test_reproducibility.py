@@ -9,9 +9,10 @@ from bubblesim.engine.rng import BLOCK_SIZE, blocks
 from ..conftest import make_scenario
 
 
-def _same(a, b, keys=None):
+def _same(a, b, keys=None, subset=False):
     """The same reductions (``keys``: those whose names start so; default all, and the same set),
-    kept paths and sketch."""
+    kept paths and sketch (``subset``: b's sketch may hold some of a's variables only, as a twin
+    beside its scenario does)."""
     if keys is None:
         assert set(a.reductions) == set(b.reductions)
         names = a.reductions
@@ -23,8 +24,8 @@ def _same(a, b, keys=None):
     assert set(a.states) == set(b.states)
     for k in a.states:
         np.testing.assert_array_equal(a.states[k], b.states[k], err_msg=k)
-    # b's sketch may hold some of a's variables only (a twin beside its scenario): those
     names = b.sketch.layout.names
+    assert subset or names == a.sketch.layout.names
     rows = [a.sketch.layout.names.index(name) for name in names]
     for part in ("counts", "atom_counts", "atom_below", "vmin", "vmax"):
         np.testing.assert_array_equal(
@@ -131,14 +132,14 @@ def test_a_scenario_and_its_twin_side_by_side_give_the_numbers_of_each_alone(who
     twin = no_bubble_twin(alone)
     ((result, result_twin),) = simulate_with_twins([sc], paths=n, seed=11, workers=2)
     _same(alone, result)
-    _same(twin, result_twin, keys=TWIN_REDUCTIONS)
+    _same(twin, result_twin, keys=TWIN_REDUCTIONS, subset=True)
     assert result_twin.sketch.layout.names == TWIN_SKETCH  # the fans' outlines, no more
     assert sent_whole == ([n] if whole else [])  # the twin, as one task
     if whole:  # more workers than runs: a whole twin would set the time, so it is split too
         ((result3, twin3),) = simulate_with_twins([sc], paths=n, seed=11, workers=3)
         assert sent_whole == [n]
         _same(alone, result3)
-        _same(twin, twin3, keys=TWIN_REDUCTIONS)
+        _same(twin, twin3, keys=TWIN_REDUCTIONS, subset=True)
 
 
 def test_a_sketch_counts_a_chunk_cut_into_blocks_as_the_whole_chunk():
@@ -325,3 +326,25 @@ def test_a_sweep_runs_on_one_pool_of_workers(monkeypatch):
                   seed=1, workers=2)  # fmt: skip
     assert len(table) == 5
     assert len(started) == 1
+
+
+@pytest.mark.parametrize("sketch", [True, ("ai_index", "market")], ids=["all", "twin's"])
+def test_a_non_finite_state_after_the_first_piece_is_refused_with_any_sketch(sketch, monkeypatch):
+    """The sketch refuses a non-finite value of a variable it bins; one it does not bin (a twin
+    keeps the two indices only) is caught by the check of every piece."""
+    from bubblesim.engine import simulate as engine
+    from bubblesim.scenario import ScenarioError
+
+    real, calls = engine.run_model_into, []
+
+    def spoiled(params, schedules, steps, dt, options, out):
+        real(params, schedules, steps, dt, options, out)
+        calls.append(1)
+        if len(calls) == 2:  # the second piece: a lab's cash goes bad mid-run
+            out["lab_cash"][5, 0] = np.nan
+
+    monkeypatch.setattr(engine, "run_model_into", spoiled)
+    sc = make_scenario(scenario={"horizon_years": 1.0})
+    run = engine.RunRequest(sc, paths=BLOCK_SIZE + 10, seed=1, sketch=sketch)
+    with pytest.raises(ScenarioError, match="lab_cash became nan"):
+        engine.simulate_many([run], workers=1)

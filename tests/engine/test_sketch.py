@@ -171,7 +171,7 @@ def _layout_atoms_one_row_at_a_time(x: np.ndarray) -> np.ndarray:
     out = np.full((2 + INTERIOR_ATOMS, x.shape[0]), np.nan)
     for s, row in enumerate(x):
         values, counts = np.unique(row, return_counts=True)
-        lo, hi = values[0], values[-1]
+        lo, hi = row.min(), row.max()  # a zero with the sign min and max give it
         if counts[0] >= 2:
             out[0, s] = lo
         if counts[-1] >= 2 and hi > lo:
@@ -202,10 +202,14 @@ def test_the_layouts_exact_values_are_those_of_each_row_read_on_its_own(n):
         for j, value in enumerate((0.1, 0.2, 0.3, 0.4)):  # four candidates for three places
             rows[4][j * need : (j + 1) * need + (j == 3)] = value
     rows[5][:] = 1.5  # one value: no range, no atoms
+    zeros = np.where(rng.random(n // 2) < 0.5, 0.0, -0.0)  # an interior zero of both signs
+    rows[6][: n // 2] = zeros
     x = np.stack(rows)
     names = ("ai_revenue",)
     layout = SketchLayout.from_block({"ai_revenue": x}, names)
-    np.testing.assert_array_equal(layout.atoms[0], _layout_atoms_one_row_at_a_time(x))
+    expected = _layout_atoms_one_row_at_a_time(x)
+    np.testing.assert_array_equal(layout.atoms[0], expected)
+    np.testing.assert_array_equal(np.signbit(layout.atoms[0]), np.signbit(expected))
     if n == 4096:
         assert layout.atoms[0, 2, 0] == 0.25 and np.isnan(layout.atoms[0, 2, 1])
         assert layout.atoms[0, 0, 2] == rows[2].min() and np.isnan(layout.atoms[0, 2, 2])
