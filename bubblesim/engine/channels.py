@@ -344,11 +344,11 @@ class LabFunding:
             self.revenue_plan[k] - self.rev_share * revenue
         )
 
-    def stress_after(self, cash: np.ndarray, planned: np.ndarray, plan=None) -> np.ndarray:
-        """Stress of a lab that ends the step with ``cash`` (before the floor) and plans
-        ``planned``: 0 if it has failed (``cash < 0``) or plans no burn, 1 at exactly no cash.
-        ``plan``: :meth:`_plan` of ``planned``, when it is already worked out."""
-        divisor, no_plan = plan if plan is not None else self._plan(planned)
+    def stress_after(self, cash: np.ndarray, plan: tuple) -> np.ndarray:
+        """Stress of a lab that ends the step with ``cash`` (before the floor) and plans the
+        burn of ``plan`` (:meth:`_plan`): 0 if it has failed (``cash < 0``) or plans no burn, 1
+        at exactly no cash."""
+        divisor, no_plan = plan
         stress = np.multiply(12.0, cash)
         stress /= divisor  # the runway in months
         stress /= self.stress_months
@@ -407,17 +407,13 @@ class LabFunding:
             now.odds = self.failure_odds(st.cash, now.planned, self.round_rate * now.window)
             now.odds[st.failed] = 1.0
 
-    def next_windows(self, st: PathState, now: Now, lift=0.0):
+    def next_windows(self, now: Now, ahead: np.ndarray):
         """Next step's window at the nodes of a three-point Gauss-Hermite rule over the index's
-        one-step log return (mean ``now.expected_log_return``, standard deviation
-        ``now.index_sd``): the remembered peak fades toward the index, ``A / H = min(1,
-        (A_{k+1} / H_k)^phi_W)``, so the window's expected reopening and its kink at the peak are
-        both in the market's expectation; ``lift`` is added to the expected log return. Yields
-        ``(weight, W)``."""
-        return self._windows_at(st, now, self._ahead(st, now) + lift)
-
-    def _windows_at(self, st: PathState, now: Now, ahead: np.ndarray):
-        """:meth:`next_windows` at the expected log distance ``ahead`` from the peak."""
+        one-step log return (standard deviation ``now.index_sd``) about ``ahead``, the expected
+        log distance from the remembered peak a step on (:meth:`_ahead`, plus any lift): the
+        peak fades toward the index, ``A / H = min(1, (A_{k+1} / H_k)^phi_W)``, so the window's
+        expected reopening and its kink at the peak are both in the market's expectation.
+        Yields ``(weight, W)``, each ``W`` a fresh array."""
         for node, weight in _HERMITE_3:
             w = np.multiply(node, now.index_sd)
             w += ahead
@@ -474,8 +470,8 @@ class LabFunding:
             plan = self._plan(planned)
             live = ~st.failed
             now.expected_stress = live * (
-                close * self.stress_after(with_round, planned, plan)
-                + (1.0 - close) * self.stress_after(no_round, planned, plan)
+                close * self.stress_after(with_round, plan)
+                + (1.0 - close) * self.stress_after(no_round, plan)
             )
 
             runway_with = self._runway_years(with_round, plan)  # the same at every rate
@@ -487,7 +483,7 @@ class LabFunding:
 
             def expected_odds(lift):
                 odds = np.zeros_like(close)
-                for weight, w_next in self._windows_at(st, now, ahead + lift):
+                for weight, w_next in self.next_windows(now, ahead + lift):
                     rate = np.multiply(self.round_rate, w_next, out=w_next)
                     term = self._odds_at(runway_with, rate, with_odds)
                     term *= close

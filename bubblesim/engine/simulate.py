@@ -216,16 +216,16 @@ def _run_task(args: tuple) -> dict:
             # the sketch refuses a non-finite value of what it bins; the rest is checked here
             if layout is None or len(binned) < len(STATE_VARIABLES):
                 check_finite(scenario, out, first_path=path)
-            if binned and layout is None:
-                layout = SketchLayout.from_block(out, binned)
-            if binned and sketch is None:
-                sketch = StepSketch.empty(layout)
-            try:
-                if binned:
+            if binned:
+                if layout is None:
+                    layout = SketchLayout.from_block(out, binned)
+                if sketch is None:
+                    sketch = StepSketch.empty(layout)
+                try:
                     sketch.add(out, rows_for=chunk_rows)
-            except FloatingPointError:
-                check_finite(scenario, out, first_path=path)
-                raise
+                except FloatingPointError:
+                    check_finite(scenario, out, first_path=path)
+                    raise
             parts.append(path_summaries(out, thresholds, scenario.events))
             if path < keep:
                 kept.append({k: v[:, : min(n, keep - path)].copy() for k, v in out.items()})
@@ -498,7 +498,6 @@ class RunRequest:
             unknown = set(sketch) - set(self.sketch_names)
             if unknown or not self.sketch_names:
                 raise ValueError(f"sketch: unknown or no state variables {sorted(unknown)}")
-        self.binned = bool(self.sketch_names)
         self.kept: list[tuple[int, list]] = []
         self.sketch: StepSketch | None = None
         self.layout = None
@@ -516,6 +515,11 @@ class RunRequest:
         sc = self.scenario
         return (sc, units, sc.seed, local, p0, self.wanted, self.keep, self.layout, rows_for,
                 self.sketch_names)  # fmt: skip
+
+    @property
+    def binned(self) -> bool:
+        """Whether the run keeps a sketch (its chunk 0 then sets the layout of the rest)."""
+        return bool(self.sketch_names)
 
     def first_job(self) -> tuple:
         return self.job(0, 1)
